@@ -1,0 +1,1 @@
+"""CyberCantal: the platform of a département's digital plan."""

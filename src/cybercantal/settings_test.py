@@ -1,0 +1,13 @@
+"""Settings for the test suite: the normal settings with fast hashing and immediate tasks."""
+
+import os
+import tempfile
+
+os.environ.setdefault("CYBERCANTAL_TESTING", "1")
+os.environ.setdefault("CYBERCANTAL_VAR_DIR", os.path.join(tempfile.gettempdir(), "cybercantal-test-var"))
+
+from cybercantal.settings import *  # noqa: E402,F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "cybercantal-test-media"  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}

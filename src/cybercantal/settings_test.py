@@ -11,3 +11,6 @@ from cybercantal.settings import *  # noqa: E402,F403
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "cybercantal-test-media"  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+
+# Whitenoise warns (an error under pytest) when STATIC_ROOT does not exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,63 @@
+"""``cybercantal load_demo``: a realistic Cantal to try the platform with (idempotent).
+
+It loads the reference geography if it is missing, the demo places, one demo account per
+role (the staff ones scoped to demo places) and prints how to sign in. Running it again
+creates nothing new and loses nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cybercantal.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+from cybercantal.accounts.models import Role
+from cybercantal.places.demo import load_demo_places
+from cybercantal.places.models import Place, PlaceKind
+from cybercantal.territory.models import Commune
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (idempotent) et affiche les comptes de démonstration."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--quiet-accounts", action="store_true", help="N'affiche pas les comptes.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Commune.objects.exists():
+            call_command("territory_import", verbosity=0)
+        with transaction.atomic():
+            load_demo_places()
+            scopes = self._scopes()
+            accounts = load_demo_accounts(scopes=scopes)
+        places = Place.objects.count()
+        self.stdout.write(self.style.SUCCESS(f"Données de démonstration prêtes : {places} lieux."))
+        if options["quiet_accounts"]:
+            return
+        self.stdout.write("")
+        self.stdout.write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
+        self.stdout.write("Les rôles d'équipe demandent aussi un code TOTP : `cybercantal demo_totp <adresse>`")
+        self.stdout.write("ou une application d'authentification avec la clé indiquée.")
+        width = max(len(str(label)) for label, *_ in accounts)
+        for label, email, _password, totp_secret in accounts:
+            line = f"  {label!s:<{width}}  {email}"
+            if totp_secret:
+                line += f"  (clé TOTP {totp_secret})"
+            self.stdout.write(line)
+
+    @staticmethod
+    def _scopes() -> dict[str, Any]:
+        """Scoped staff roles get a demo place of the matching kind."""
+
+        def first(**filters: Any) -> Place | None:
+            return Place.objects.filter(**filters).order_by("slug").first()
+
+        scopes = {
+            Role.MEDIATOR: first(kind=PlaceKind.EPN),
+            Role.KIOSK_AGENT: first(offers__has="kiosk"),
+            Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE),
+        }
+        return {role: place for role, place in scopes.items() if place is not None}

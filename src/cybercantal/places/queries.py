@@ -1,0 +1,317 @@
+"""Reads on places shared by the views, the API and insights.
+
+Everything here works the same on SQLite and PostgreSQL: the search is a ``LIKE`` on a
+normalised text column, the distance sort is plain arithmetic (equirectangular projection,
+accurate to well under 1 % at the scale of a département), "open now" reads the weekly
+``PlaceOpeningSlot`` rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
+
+from cybercantal.core.text import normalise, search_terms
+from cybercantal.territory.models import Canton, Commune
+
+from .models import Place, PlaceKind, PlaceOffer, PlaceOpeningSlot
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+# Abbreviations people type, as the search text spells them.
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def _terms(text: str) -> list[str]:
+    return [ABBREVIATIONS.get(term, term) for term in search_terms(text)]
+
+
+# Columns never shown with a place: the GeoJSON boundaries weigh kilobytes per row.
+HEAVY_RELATED = ("commune__boundary", "commune__search_text", "canton__boundary")
+
+
+def published() -> QuerySet[Place]:
+    return Place.objects.published().select_related("commune", "canton").defer(*HEAVY_RELATED)
+
+
+def open_at_filter(at: datetime | None = None) -> Exists:
+    """SQL condition "open at ``at``" on the regular weekly slots (holidays are not applied here)."""
+    local = timezone.localtime(at or timezone.now())
+    minute = local.hour * 60 + local.minute
+    return Exists(
+        PlaceOpeningSlot.objects.filter(
+            place=OuterRef("pk"), weekday=local.weekday(), opens__lte=minute, closes__gt=minute
+        )
+    )
+
+
+def open_on_weekday_filter(weekday: int) -> Exists:
+    """SQL condition "has hours on that weekday" (6 = Sunday)."""
+    return Exists(PlaceOpeningSlot.objects.filter(place=OuterRef("pk"), weekday=weekday))
+
+
+def squared_distance(latitude: float, longitude: float) -> ExpressionWrapper:
+    """An expression proportional to the squared distance from the point (for ORDER BY only)."""
+    scale = math.cos(math.radians(latitude))
+    dx = (F("longitude") - Value(longitude)) * Value(scale)
+    dy = F("latitude") - Value(latitude)
+    return ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), for the rows actually shown."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def directory(
+    *,
+    text: str = "",
+    kind: str | None = None,
+    canton: Canton | None = None,
+    commune: Commune | None = None,
+    service: str | None = None,
+    open_now: bool = False,
+    near: tuple[float, float] | None = None,
+    at: datetime | None = None,
+) -> QuerySet[Place]:
+    """Published places matching the filters, nearest first when ``near`` is given, else by name.
+
+    ``text`` is searched word by word (AND), accent- and case-insensitively, on the name,
+    kind, commune, postal code and address; a word matches at the start of a word.
+    The queryset is lazy: paginate it (one count query and one page query).
+    """
+    queryset = published()
+    for term in _terms(text):
+        queryset = queryset.filter(search_text__contains=f" {term}")
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if canton is not None:
+        queryset = queryset.filter(canton=canton)
+    if commune is not None:
+        queryset = queryset.filter(commune=commune)
+    if service:
+        queryset = queryset.filter(services__has=service)
+    if open_now:
+        queryset = queryset.filter(open_at_filter(at))
+    if near is not None:
+        queryset = queryset.annotate(distance2=squared_distance(*near)).order_by(
+            F("distance2").asc(nulls_last=True), "name", "pk"
+        )
+    else:
+        queryset = queryset.order_by("name", "pk")
+    return queryset
+
+
+def with_distances(places: Iterable[Place], near: tuple[float, float] | None) -> list[Place]:
+    """Set ``place.distance_km`` (or None) on the rows of a page."""
+    rows = list(places)
+    for place in rows:
+        place.distance_km = (  # type: ignore[attr-defined]
+            distance_km(near[0], near[1], place.latitude, place.longitude)
+            if near is not None and place.latitude is not None and place.longitude is not None
+            else None
+        )
+    return rows
+
+
+def nearest(latitude: float, longitude: float, limit: int = 10, kind: str | None = None) -> list[Place]:
+    """The ``limit`` published places nearest to the point, each with ``distance_km``.
+
+    A bounding box keeps the candidate set small (the lat/lon index serves it); it widens
+    until it holds enough places, then the exact distance orders them.
+    """
+    base = published().filter(latitude__isnull=False)
+    if kind:
+        base = base.filter(kind=kind)
+    half_side_km = 10.0
+    scale = max(math.cos(math.radians(latitude)), 0.01)
+    candidates: list[Place] = []
+    while True:
+        dlat = half_side_km / KM_PER_DEGREE
+        dlon = dlat / scale
+        box = base.filter(
+            latitude__range=(latitude - dlat, latitude + dlat),
+            longitude__range=(longitude - dlon, longitude + dlon),
+        )
+        candidates = list(box.annotate(distance2=squared_distance(latitude, longitude)).order_by("distance2")[:limit])
+        # Enough places, and the farthest of them is inside the circle the box contains:
+        # nothing outside the box can be nearer.
+        if len(candidates) >= limit and candidates:
+            last = candidates[-1]
+            farthest = distance_km(latitude, longitude, last.latitude or 0.0, last.longitude or 0.0)
+            if farthest <= half_side_km:
+                break
+        if half_side_km > 2500:
+            candidates = list(
+                base.annotate(distance2=squared_distance(latitude, longitude)).order_by("distance2")[:limit]
+            )
+            break
+        half_side_km *= 2
+    rows = with_distances(candidates, (latitude, longitude))
+    rows.sort(key=lambda place: (place.distance_km, place.name))  # type: ignore[attr-defined]
+    return rows
+
+
+# --- communes typed by name --------------------------------------------------------------
+
+
+@dataclass
+class CommuneMatch:
+    """The answer to "près de <text>": one commune, or suggestions."""
+
+    commune: Commune | None = None
+    suggestions: list[Commune] = field(default_factory=list)
+
+
+def communes_matching(text: str, limit: int = 8) -> list[Commune]:
+    """Communes whose name matches ``text`` (territory's ``communes_by_name`` when it exists)."""
+    try:
+        from cybercantal.territory import queries as territory_queries
+    except ImportError:  # pragma: no cover - territory not there yet
+        territory_queries = None  # type: ignore[assignment]
+    if territory_queries is not None:
+        return list(territory_queries.communes_by_name(text, limit))
+    terms = _terms(text)
+    if not terms:
+        return []
+    queryset = Commune.objects.current()
+    for term in terms:
+        queryset = queryset.filter(search_text__contains=f" {term}")
+    return list(queryset.order_by("name")[:limit])
+
+
+def resolve_commune(text: str) -> CommuneMatch:
+    """One commune for ``text`` when the name designates it, else suggestions (maybe none)."""
+    candidates = communes_matching(text)
+    if not candidates:
+        return CommuneMatch()
+    wanted = normalise(" ".join(_terms(text)))
+    exact = [commune for commune in candidates if normalise(" ".join(_terms(commune.name))) == wanted]
+    if len(exact) == 1:
+        return CommuneMatch(commune=exact[0])
+    if len(candidates) == 1:
+        return CommuneMatch(commune=candidates[0])
+    return CommuneMatch(suggestions=candidates)
+
+
+def commune_point(commune: Commune) -> tuple[float, float] | None:
+    if commune.latitude is None or commune.longitude is None:
+        return None
+    return (commune.latitude, commune.longitude)
+
+
+# --- place page, map, coverage -----------------------------------------------------------
+
+
+def place_detail(slug: str) -> Place:
+    """One place with what its page shows (raises ``Place.DoesNotExist``)."""
+    return Place.objects.select_related("commune", "canton", "organisation").defer(*HEAVY_RELATED).get(slug=slug)
+
+
+def map_places(*, kind: str | None = None) -> QuerySet[Place]:
+    queryset = published().filter(latitude__isnull=False)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("name", "pk")
+
+
+# Columns of the coverage page: what a canton has, in the programme's own words.
+COVERAGE_COLUMNS: Sequence[tuple[str, Q]] = (
+    ("epn", Q(offers__has=PlaceOffer.EPN) | Q(kind=PlaceKind.EPN)),
+    ("kiosk", Q(offers__has=PlaceOffer.KIOSK)),
+    ("france_services", Q(offers__has=PlaceOffer.FRANCE_SERVICES) | Q(kind=PlaceKind.FRANCE_SERVICES)),
+    ("telecentre", Q(offers__has=PlaceOffer.TELECENTRE) | Q(kind=PlaceKind.TELECENTRE)),
+    ("college", Q(kind=PlaceKind.COLLEGE) | Q(offers__has=PlaceOffer.CYBER_ROOM)),
+)
+
+
+@dataclass
+class CantonCoverage:
+    canton: Canton
+    counts: dict[str, int]
+
+    @property
+    def has_epn(self) -> bool:
+        return self.counts.get("epn", 0) > 0
+
+    @property
+    def has_kiosk(self) -> bool:
+        return self.counts.get("kiosk", 0) > 0
+
+    @property
+    def promise(self) -> str:
+        """ "both", "one" or "none": the programme promises one EPN and one kiosk per canton."""
+        kept = int(self.has_epn) + int(self.has_kiosk)
+        return ("none", "one", "both")[kept]
+
+    @property
+    def missing(self) -> list[str]:
+        return [key for key in ("epn", "kiosk") if self.counts.get(key, 0) == 0]
+
+
+def coverage() -> list[CantonCoverage]:
+    """Per canton, how many published places of each kind it has: two queries in all."""
+    aggregates = {key: Count("pk", filter=condition) for key, condition in COVERAGE_COLUMNS}
+    rows = (
+        Place.objects.published()
+        .filter(canton__isnull=False)
+        .values("canton")
+        .annotate(**aggregates)
+        .order_by("canton")
+    )
+    by_canton = {row["canton"]: row for row in rows}
+    result = []
+    for canton in Canton.objects.defer("boundary").order_by("number", "name"):
+        row: dict[str, Any] = dict(by_canton.get(canton.pk) or {})
+        result.append(CantonCoverage(canton=canton, counts={key: row.get(key, 0) for key, _ in COVERAGE_COLUMNS}))
+    return result
+
+
+# --- who manages what --------------------------------------------------------------------
+
+# Roles that make a person a manager of the place their membership is scoped to.
+PLACE_MANAGER_ROLES = ("telecentre_manager", "mediator", "kiosk_agent")
+ALL_PLACES_ROLES = ("programme_manager", "administrator")
+
+
+def sees_all_places(user: Any) -> bool:
+    """Programme managers and administrators see and edit every place."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        from cybercantal.accounts.permissions import is_platform_manager
+    except ImportError:  # pragma: no cover - accounts not there yet
+        return bool(user.is_superuser) or user.memberships.active().filter(role__in=ALL_PLACES_ROLES).exists()
+    return bool(is_platform_manager.test(user))
+
+
+def my_places(user: Any) -> QuerySet[Place]:
+    """The places the person manages, any status: those their active memberships with a
+    manager role are scoped to (or to the place's organisation); all for programme managers.
+    """
+    queryset = Place.objects.select_related("commune", "canton").defer(*HEAVY_RELATED)
+    if sees_all_places(user):
+        return queryset.order_by("name", "pk")
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    try:
+        from cybercantal.accounts.queries import objects_in_scope
+    except ImportError:  # pragma: no cover - accounts not there yet
+        place_type = ContentType.objects.get_for_model(Place)
+        ids = (
+            user.memberships.active()
+            .filter(role__in=PLACE_MANAGER_ROLES, scope_type=place_type)
+            .values_list("scope_id", flat=True)
+        )
+        return queryset.filter(pk__in=list(ids)).order_by("name", "pk")
+    return objects_in_scope(user, queryset, PLACE_MANAGER_ROLES).order_by("name", "pk")

@@ -1,0 +1,59 @@
+"""The demo command that `make run` calls: complete, scoped, idempotent."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+
+from cybercantal.accounts.models import Role, RoleMembership, User
+from cybercantal.places.models import Place, PlaceKind
+
+
+def _run() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_load_demo_fills_the_cantal_and_prints_one_account_per_role(territory):
+    output = _run()
+
+    assert Place.objects.filter(kind=PlaceKind.TELECENTRE).count() == 7
+    assert Place.objects.filter(kind=PlaceKind.EPN).count() >= 15
+    for role in Role:
+        assert User.objects.filter(memberships__role=role).exists(), role
+        assert str(role.label) in output
+    assert "cantal-demo-2026" in output
+    assert "clé TOTP" in output
+
+
+@pytest.mark.django_db
+def test_load_demo_scopes_staff_to_demo_places(territory):
+    _run()
+    place_type = ContentType.objects.get_for_model(Place)
+
+    mediator = RoleMembership.objects.get(role=Role.MEDIATOR, user__email="mediateur@demo.cybercantal.fr")
+    assert mediator.scope_type == place_type
+    assert Place.objects.get(pk=mediator.scope_id).kind == PlaceKind.EPN
+
+    agent = RoleMembership.objects.get(role=Role.KIOSK_AGENT, user__email="agent-borne@demo.cybercantal.fr")
+    assert "kiosk" in Place.objects.get(pk=agent.scope_id).offers
+
+
+@pytest.mark.django_db
+def test_load_demo_twice_creates_nothing_new_and_loses_nothing(territory):
+    _run()
+    counts = (Place.objects.count(), User.objects.count(), RoleMembership.objects.count())
+    edited = Place.objects.order_by("slug").first()
+    edited.accessibility_details = "Rampe d'accès ajoutée par le gestionnaire"
+    edited.save(update_fields=["accessibility_details"])
+
+    _run()
+
+    assert (Place.objects.count(), User.objects.count(), RoleMembership.objects.count()) == counts
+    edited.refresh_from_db()
+    assert edited.accessibility_details == "Rampe d'accès ajoutée par le gestionnaire"

@@ -1,14 +1,24 @@
-"""Menu entries by role. Each programme adds its entries here as it is built."""
+"""Menu entries by role. Each programme adds its entries here as it is built.
+
+``menu_for(user)`` reads the memberships cached for the request (``queries.active_roles``):
+the whole header costs at most one query, shared with the TOTP middleware and the rules.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
+from .queries import active_roles
+
+PLACE_ROLES = frozenset(
+    {Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.MEDIATOR, Role.KIOSK_AGENT, Role.TELECENTRE_MANAGER}
+)
+MANAGER_ROLES = frozenset({Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True)
@@ -17,21 +27,23 @@ class MenuEntry:
     url: str
 
 
-def active_roles(user: Any) -> set[str]:
-    cached = getattr(user, "_active_roles", None)
-    if cached is None:
-        cached = set(user.memberships.active().values_list("role", flat=True))
-        user._active_roles = cached
-    return cached
+def _url(name: str) -> str | None:
+    # A programme's URLs may not be mounted yet while it is being built: skip its entry.
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def menu_for(user: Any) -> list[MenuEntry]:
     roles = active_roles(user)
-    entries = [MenuEntry(_("Mes données"), reverse("accounts:my_data"))]
-    if roles & {Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.MEDIATOR, Role.KIOSK_AGENT, Role.TELECENTRE_MANAGER}:
-        entries.insert(0, MenuEntry(_("Mes lieux"), reverse("places:mine")))
-    if roles & {Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR}:
-        entries.append(MenuEntry(_("Import LMN"), reverse("places:import")))
+    is_superuser = bool(user.is_superuser)
+    wanted: list[tuple[Any, str]] = []
+    if is_superuser or roles & PLACE_ROLES:
+        wanted.append((_("Mes lieux"), "places:mine"))
+    wanted.append((_("Mes données"), "accounts:my_data"))
+    if is_superuser or roles & MANAGER_ROLES:
+        wanted.append((_("Import LMN"), "places:import"))
     if user.is_staff:
-        entries.append(MenuEntry(_("Administration"), reverse("admin:index")))
-    return entries
+        wanted.append((_("Administration"), "admin:index"))
+    return [MenuEntry(label, url) for label, name in wanted if (url := _url(name)) is not None]

@@ -1,4 +1,11 @@
-"""Staff roles must use TOTP: until they have set it up, they are sent to do so."""
+"""Staff roles must use TOTP: until they have set it up, they are sent to do so.
+
+A person with admin access (``is_staff``/superuser) or an active staff role
+(``models.STAFF_ROLES``) who has no TOTP authenticator is redirected to the TOTP
+activation page from every page outside ``/compte/`` (where the sign-in, the activation
+itself and "Mes données" live). The check reads the memberships cached for the request
+(shared with the header menu) and, for staff only, one indexed query on authenticators.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 
 class StaffMfaRequiredMiddleware:
@@ -21,5 +29,6 @@ class StaffMfaRequiredMiddleware:
             from .queries import needs_mfa_setup
 
             if needs_mfa_setup(user):
-                return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         return self.get_response(request)

@@ -49,6 +49,28 @@ STAFF_ROLES = frozenset(
 )
 
 
+# Roles that only make sense on a given organisation or place: a scope is required.
+SCOPED_ROLES = frozenset(
+    {
+        Role.EMPLOYER_MANAGER,
+        Role.TELECENTRE_MANAGER,
+        Role.MEDIATOR,
+        Role.KIOSK_AGENT,
+        Role.TEACHER,
+        Role.STUDENT,
+        Role.BUSINESS_APPLICANT,
+    }
+)
+
+# Roles that cover the whole département (or nobody in particular): a scope is refused.
+DEPARTEMENT_ROLES = frozenset({Role.CITIZEN, Role.GRANT_INSTRUCTOR, Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR})
+
+# The remaining roles (teleworker, parent) may carry a scope (employer, school) or not.
+
+# Roles that only an administrator may grant (a programme manager grants the others).
+ADMIN_ONLY_ROLES = frozenset({Role.ADMINISTRATOR})
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -123,9 +145,7 @@ class Organisation(models.Model):
     siret = models.CharField(
         _("SIRET"), max_length=14, blank=True, help_text=_("14 chiffres, vérifiés par leur clé de contrôle.")
     )
-    commune = models.ForeignKey(
-        Commune, on_delete=models.SET_NULL, null=True, blank=True, related_name="organisations"
-    )
+    commune = models.ForeignKey(Commune, on_delete=models.SET_NULL, null=True, blank=True, related_name="organisations")
     email = models.EmailField(_("adresse électronique"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -134,9 +154,7 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["siret"], condition=~models.Q(siret=""), name="organisation_unique_siret"
-            ),
+            models.UniqueConstraint(fields=["siret"], condition=~models.Q(siret=""), name="organisation_unique_siret"),
             models.CheckConstraint(
                 condition=models.Q(siret="") | models.Q(siret__regex=r"^[0-9]{14}$"),
                 name="organisation_siret_14_digits",

@@ -1,5 +1,11 @@
 from django.urls import path
 
+from . import views
+
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("mes-donnees/", views.my_data, name="my_data"),
+    path("mes-donnees/telecharger/", views.my_data_download, name="my_data_download"),
+    path("mes-donnees/suppression/", views.deletion_request, name="deletion_request"),
+]

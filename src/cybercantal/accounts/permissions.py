@@ -1,0 +1,113 @@
+"""THE permissions of the platform: ``rules`` predicates and the permissions built on them.
+
+Every app asks ``user.has_perm("app.action_model", obj)``; the answer comes from here and
+nowhere else. Predicates read the person's active memberships, fetched once per request
+(see ``queries.active_memberships``), so a page that checks many permissions still costs
+one query.
+
+Adding a programme: add its predicates (if new) and its permissions in a section below,
+then add a line per permission to the role table in ``tests/test_permissions.py``.
+
+Conventions:
+- ``has_role(role)``: an active membership with that role, whatever its scope.
+- ``has_role_on(roles)``: object-level; an active membership with one of ``roles`` scoped
+  to the object itself, or to the object's ``organisation`` when it has one.
+- Active superusers get every permission from Django itself (``PermissionsMixin``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import rules
+
+from .models import ADMIN_ONLY_ROLES, Role
+from .queries import active_roles, holds_role_on
+
+# --- Predicates ---------------------------------------------------------------------------
+
+
+def has_role(role: str) -> rules.Predicate:
+    """Active membership with ``role`` (any scope)."""
+
+    def check(user: Any) -> bool:
+        return role in active_roles(user)
+
+    return rules.Predicate(check, name=f"has_role:{role}")
+
+
+def has_any_role(*roles: str) -> rules.Predicate:
+    """Active membership with one of ``roles`` (any scope)."""
+    wanted = frozenset(roles)
+
+    def check(user: Any) -> bool:
+        return bool(wanted & active_roles(user))
+
+    return rules.Predicate(check, name=f"has_any_role:{','.join(sorted(wanted))}")
+
+
+def has_role_on(roles: Iterable[str] | str) -> rules.Predicate:
+    """Object-level: active membership with one of ``roles`` scoped to the object or its organisation."""
+    wanted = frozenset([roles] if isinstance(roles, str) else roles)
+
+    def check(user: Any, obj: Any) -> bool:
+        return holds_role_on(user, wanted, obj)
+
+    return rules.Predicate(check, name=f"has_role_on:{','.join(sorted(wanted))}")
+
+
+@rules.predicate
+def is_active_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+is_administrator = has_role(Role.ADMINISTRATOR) | is_active_superuser
+is_programme_manager = has_role(Role.PROGRAMME_MANAGER)
+is_grant_instructor = has_role(Role.GRANT_INSTRUCTOR)
+is_platform_manager = is_administrator | is_programme_manager
+
+
+@rules.predicate
+def is_self(user: Any, other: Any) -> bool:
+    """Object-level: the object is the person themself."""
+    return other is not None and getattr(user, "pk", None) is not None and getattr(other, "pk", None) == user.pk
+
+
+@rules.predicate
+def role_is_admin_only(user: Any, role: Any) -> bool:
+    """Object-level (the object is a role value): only an administrator may grant it."""
+    return role in ADMIN_ONLY_ROLES
+
+
+# --- Accounts -------------------------------------------------------------------------------
+# Granting a role: administrators grant any role, programme managers any but the admin ones.
+rules.add_perm("accounts.grant_role", is_administrator | (is_programme_manager & ~role_is_admin_only))
+rules.add_perm("accounts.end_role", is_administrator | (is_programme_manager & ~role_is_admin_only))
+rules.add_perm("accounts.anonymise_user", is_administrator)
+# Back office (Django admin, which also needs ``is_staff``).
+rules.add_perm("accounts", is_platform_manager)
+rules.add_perm("accounts.view_user", is_platform_manager)
+rules.add_perm("accounts.add_user", is_administrator)
+rules.add_perm("accounts.change_user", is_administrator)
+rules.add_perm("accounts.view_organisation", is_platform_manager)
+rules.add_perm("accounts.add_organisation", is_platform_manager)
+rules.add_perm("accounts.change_organisation", is_platform_manager)
+rules.add_perm("accounts.view_rolemembership", is_platform_manager)
+rules.add_perm("accounts.add_rolemembership", is_platform_manager)
+rules.add_perm("accounts.change_rolemembership", is_platform_manager)
+# Nobody deletes people, organisations or memberships through the admin: memberships end,
+# people are anonymised (the journal must keep making sense).
+
+# --- Core: the journal ------------------------------------------------------------------------
+rules.add_perm("core", is_administrator)
+rules.add_perm("core.view_journal", is_administrator)
+rules.add_perm("core.view_journalentry", is_administrator)
+
+# --- Places (contract with the places app) -----------------------------------------------------
+PLACE_EDITOR_ROLES = (Role.TELECENTRE_MANAGER, Role.MEDIATOR, Role.KIOSK_AGENT)
+
+rules.add_perm("places", is_platform_manager)
+rules.add_perm("places.add_place", is_platform_manager)
+rules.add_perm("places.change_place", is_platform_manager | has_role_on(PLACE_EDITOR_ROLES))
+rules.add_perm("places.import_lmn", is_platform_manager)

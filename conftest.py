@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+pytest_plugins = ["cybercantal.territory.tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

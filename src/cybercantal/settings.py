@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -190,6 +191,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CyberCantal] "
+# Tell people by email when their password, email addresses or two-factor setup change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -220,8 +223,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    # Shared media storage for several application servers (S3-compatible).
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    # Shared media storage for several application servers (S3-compatible). django-storages
+    # reads only the access keys from the environment itself; the rest is passed here.
+    # Private bucket: files are served through signed URLs that expire (querystring auth).
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "file_overwrite": False,
+        },
+    }
 if DEBUG or TESTING:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     WHITENOISE_USE_FINDERS = True
@@ -249,6 +264,28 @@ TASKS = {
     }
 }
 
+# Retention of finished task results, purged every night by ``core.tasks.purge``.
+TASK_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "14"))
+TASK_FAILED_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_FAILED_RESULT_RETENTION_DAYS", "90"))
+# Where ``cybercantal backup``/``restore`` find pg_dump and pg_restore (default: the PATH); they
+# must be of the server's major version or newer (docs/sauvegarde.md).
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
+
+# --- Legal notice, privacy and accessibility pages (docs/deploiement.md) ---------------------
+# Facts about the publisher and the host are the operator's to state: empty values are shown
+# as "à compléter" on the pages rather than invented.
+CYBERCANTAL_PUBLISHER = os.environ.get("CYBERCANTAL_PUBLISHER", "")
+CYBERCANTAL_PUBLISHER_ADDRESS = os.environ.get("CYBERCANTAL_PUBLISHER_ADDRESS", "")
+CYBERCANTAL_PUBLISHER_PHONE = os.environ.get("CYBERCANTAL_PUBLISHER_PHONE", "")
+CYBERCANTAL_PUBLISHER_EMAIL = os.environ.get("CYBERCANTAL_PUBLISHER_EMAIL", "")
+CYBERCANTAL_PUBLICATION_DIRECTOR = os.environ.get("CYBERCANTAL_PUBLICATION_DIRECTOR", "")
+CYBERCANTAL_HOST_NAME = os.environ.get("CYBERCANTAL_HOST_NAME", "")
+CYBERCANTAL_HOST_ADDRESS = os.environ.get("CYBERCANTAL_HOST_ADDRESS", "")
+CYBERCANTAL_HOST_PHONE = os.environ.get("CYBERCANTAL_HOST_PHONE", "")
+CYBERCANTAL_DPO_EMAIL = os.environ.get("CYBERCANTAL_DPO_EMAIL", "")
+CYBERCANTAL_ACCESSIBILITY_CONTACT = os.environ.get("CYBERCANTAL_ACCESSIBILITY_CONTACT", "")
+CYBERCANTAL_ACCESSIBILITY_DATE = os.environ.get("CYBERCANTAL_ACCESSIBILITY_DATE", "")
+
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -272,9 +309,9 @@ if HTTPS and not SECURE_HSTS_PRELOAD:
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
-        "style-src": ["'self'", "'nonce'"],
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -302,6 +339,13 @@ LOGGING = {
 
 # --- API ---------------------------------------------------------------------------------
 API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "120/m")
+# Behind nginx every client has nginx's address (REMOTE_ADDR). TRUSTED_PROXY_COUNT is how
+# many proxies in front of the application append to X-Forwarded-For (1 for one nginx): the
+# client's address is then read there, for the per-address rate limits (API, sign-in) and
+# the journal. 0 trusts no header (docs/deploiement.md).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+API_NUM_PROXIES = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- The territory ---------------------------------------------------------------------------
 DEPARTEMENT_CODE = os.environ.get("CYBERCANTAL_DEPARTEMENT", "15")

@@ -28,6 +28,13 @@ class Departement(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departements")
     chef_lieu_code = models.CharField(_("chef-lieu (code INSEE)"), max_length=5, blank=True)
     boundary = models.TextField(_("contour (GeoJSON)"), blank=True)
+    data_version = models.CharField(
+        _("version des données"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Changée par l'import à chaque modification ; sert de clé aux caches (formes, cartes)."),
+    )
 
     class Meta:
         verbose_name = _("département")

@@ -121,6 +121,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def journal_label(self) -> str:
+        """No name in the append-only journal (see ``core.journal.journal_label``)."""
+        return f"personne n° {self.pk}"
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -213,3 +217,7 @@ class RoleMembership(models.Model):
     def __str__(self) -> str:
         scope = f" — {self.scope}" if self.scope_id else ""
         return f"{self.user} : {self.get_role_display()}{scope}"
+
+    def journal_label(self) -> str:
+        scope = f" — {self.scope_type.model} n° {self.scope_id}" if self.scope_id else ""
+        return f"personne n° {self.user_id} : {self.get_role_display()}{scope}"

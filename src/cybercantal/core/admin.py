@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +22,7 @@ from .models import JournalEntry
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_repr", "action", "target_type", "target_repr", "ip_address"]
+    list_display = ["created_at", "actor_link", "action", "target_type", "target_repr", "ip_address"]
     list_filter = ["action", "target_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["actor_repr", "action", "target_repr", "target_id", "=actor_id"]
     date_hierarchy = "created_at"
@@ -39,6 +41,14 @@ class JournalEntryAdmin(admin.ModelAdmin):
         "ip_address",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("auteur"), ordering="actor_id")
+    def actor_link(self, obj: JournalEntry) -> str:
+        """The journal keeps only an id; the person's current record is one click away."""
+        if obj.actor_id is None:
+            return obj.actor_repr
+        url = reverse(f"admin:{settings.AUTH_USER_MODEL.replace('.', '_').lower()}_change", args=[obj.actor_id])
+        return format_html('<a href="{}">{}</a>', url, obj.actor_repr)
 
     @admin.display(description=_("détails"))
     def data_pretty(self, obj: JournalEntry) -> str:

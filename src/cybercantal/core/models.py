@@ -13,16 +13,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class JournalIsAppendOnly(Exception):
+class JournalIsAppendOnlyError(Exception):
     pass
 
 
 class JournalQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> NoReturn:
-        raise JournalIsAppendOnly("Le journal ne peut pas être modifié.")
+        raise JournalIsAppendOnlyError("Le journal ne peut pas être modifié.")
 
     def delete(self) -> NoReturn:  # type: ignore[override]
-        raise JournalIsAppendOnly("Le journal ne peut pas être effacé.")
+        raise JournalIsAppendOnlyError("Le journal ne peut pas être effacé.")
 
     def for_target(self, obj: models.Model) -> JournalQuerySet:
         return self.filter(target_type=obj._meta.label_lower, target_id=str(obj.pk))
@@ -53,8 +53,28 @@ class JournalEntry(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
-            raise JournalIsAppendOnly("Une entrée du journal ne peut pas être modifiée.")
+            raise JournalIsAppendOnlyError("Une entrée du journal ne peut pas être modifiée.")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise JournalIsAppendOnly("Une entrée du journal ne peut pas être effacée.")
+        raise JournalIsAppendOnlyError("Une entrée du journal ne peut pas être effacée.")
+
+
+class ScheduledJob(models.Model):
+    """One row per periodic job (``core.scheduler``): when it was last put in the queue.
+
+    The row is locked while a scheduler decides whether the job is due, so that several
+    schedulers running at once enqueue a job only once per period (see ADR 0004).
+    """
+
+    name = models.CharField(_("tâche"), max_length=200, unique=True)
+    last_enqueued_at = models.DateTimeField(_("dernière mise en file"), null=True, blank=True)
+    last_result_id = models.CharField(_("dernier identifiant de résultat"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("tâche périodique")
+        verbose_name_plural = _("tâches périodiques")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

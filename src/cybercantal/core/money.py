@@ -22,4 +22,5 @@ def format_euros(amount: Decimal | int | str) -> str:
     while units:
         groups.insert(0, units[-3:])
         units = units[:-3]
-    return f"{sign}{'\u202f'.join(groups)},{cents}\u00a0€"
+    thousands = "\u202f".join(groups)
+    return f"{sign}{thousands},{cents}\u00a0€"

@@ -19,7 +19,8 @@ def forwards(apps, schema_editor):
                 RAISE EXCEPTION 'Le journal est en ajout seul : % refusé.', TG_OP;
             END;
             $$ LANGUAGE plpgsql;
-            """
+            """,
+            params=None,  # no parameters: the "%" of RAISE must reach PostgreSQL as it is
         )
         schema_editor.execute(
             "CREATE TRIGGER core_journal_no_update BEFORE UPDATE OR DELETE ON core_journalentry "

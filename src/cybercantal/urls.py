@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from cybercantal.api.api import api
 
@@ -14,7 +16,8 @@ urlpatterns = [
     path("territoire/", include("cybercantal.territory.urls")),
     path("lieux/", include("cybercantal.places.urls")),
     path("api/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language form is in every page's footer: anonymous visitors must be able to use it.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("CYBERCANTAL_TESTING", "1")
 os.environ.setdefault("CYBERCANTAL_VAR_DIR", os.path.join(tempfile.gettempdir(), "cybercantal-test-var"))
 
-from cybercantal.settings import *  # noqa: E402,F403
+from cybercantal.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "cybercantal-test-media"  # noqa: F405

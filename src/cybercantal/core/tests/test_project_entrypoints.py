@@ -103,6 +103,7 @@ def test_make_test_lints_checks_and_runs_both_databases() -> None:
         r"ruff check",
         r"ruff format --check",
         r"djlint --lint",
+        r"mypy .*services\.py",
         r"makemigrations --check --dry-run",
         r"check --deploy --fail-level WARNING",
         r"pytest -n 2",

@@ -54,7 +54,20 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
-class MembershipInline(admin.TabularInline):
+class ScopeLabelMixin:
+    """The "périmètre" column of memberships (the membership list and a person's inline)."""
+
+    @admin.display(description=_("périmètre"))
+    def scope_label(self, obj: RoleMembership) -> str:
+        return str(obj.scope) if obj.scope_id else str(_("tout le département"))
+
+
+def _refusal(exc: ValidationError | PermissionDenied) -> str:
+    """The French sentence of a service's refusal, for an admin message."""
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+class MembershipInline(ScopeLabelMixin, admin.TabularInline):
     """The person's roles, read-only: grant with the link above, end from the role's page."""
 
     model = RoleMembership
@@ -68,10 +81,6 @@ class MembershipInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoleMembership]:
         return super().get_queryset(request).select_related("granted_by", "scope_type").prefetch_related("scope")
-
-    @admin.display(description=_("périmètre"))
-    def scope_label(self, obj: RoleMembership) -> str:
-        return str(obj.scope) if obj.scope_id else _("tout le département")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -151,13 +160,11 @@ class UserAdmin(DjangoUserAdmin):
         return format_html('<a class="button" href="{}">{}</a>', url, _("Attribuer un rôle"))
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        changed = sorted(set(form.changed_data) - {"password", "password1", "password2", "usable_password"})
-        journal.record(
+        services.user_save(
             actor=request.user,
-            action="account.updated" if change else "account.created",
-            target=obj,
-            data={"fields": changed},
+            user=obj,
+            created=not change,
+            fields=list(form.changed_data),
             ip_address=journal.client_ip(request),
         )
 
@@ -178,8 +185,7 @@ class UserAdmin(DjangoUserAdmin):
                 services.user_anonymise(actor=request.user, user=person)
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, f"{person.email} : {message}", messages.ERROR)
+                self.message_user(request, f"{person.email} : {_refusal(exc)}", messages.ERROR)
         if done:
             self.message_user(
                 request,
@@ -262,7 +268,7 @@ def _bind_actor(form_class: type, actor: Any, admin_site: Any = None) -> type:
 
 
 @admin.register(RoleMembership)
-class RoleMembershipAdmin(admin.ModelAdmin):
+class RoleMembershipAdmin(ScopeLabelMixin, admin.ModelAdmin):
     list_display = ["user", "role", "scope_label", "starts_on", "ends_on", "is_active_today", "granted_by"]
     list_filter = ["role", ActiveMembershipFilter, "scope_type"]
     list_select_related = ["user", "granted_by", "scope_type"]
@@ -302,10 +308,6 @@ class RoleMembershipAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.display(description=_("périmètre"))
-    def scope_label(self, obj: RoleMembership) -> str:
-        return str(obj.scope) if obj.scope_id else _("tout le département")
-
     @admin.display(description=_("en cours"), boolean=True)
     def is_active_today(self, obj: RoleMembership) -> bool:
         today = timezone.localdate()
@@ -330,8 +332,7 @@ class RoleMembershipAdmin(admin.ModelAdmin):
                 services.role_end(actor=request.user, membership=membership, on=today)
                 ended += 1
             except (ValidationError, PermissionDenied) as exc:
-                message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                self.message_user(request, f"{membership} : {message}", messages.WARNING)
+                self.message_user(request, f"{membership} : {_refusal(exc)}", messages.WARNING)
         if ended:
             self.message_user(
                 request,

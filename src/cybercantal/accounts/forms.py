@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from allauth.core import ratelimit
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,8 +19,11 @@ from .models import Organisation, RoleMembership, User
 from .validators import normalise_siret
 
 
-def _raise_on_fields(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (or on the form)."""
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (or on the form).
+
+    Shared by the forms and views of every app that call services with a form's data.
+    """
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -132,7 +137,7 @@ class RoleGrantForm(forms.ModelForm):
                 target = self.scope_field_names()[0]
                 for error in exc.error_dict.pop("scope"):
                     self.add_error(target, error)
-            _raise_on_fields(self, exc)
+            add_service_errors(self, exc)
         return cleaned
 
     def grant(self) -> RoleMembership:
@@ -185,12 +190,17 @@ class DeletionRequestForm(forms.Form):
         error_messages={"required": _("Cochez la case pour confirmer votre demande.")},
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, request: HttpRequest | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
+        # Same limit as allauth's "confirm your password" page: the form must not let a
+        # borrowed session try passwords without end.
+        if self.request is not None and not ratelimit.consume(self.request, action="reauthenticate", user=self.user):
+            raise ValidationError(_("Trop d'essais de mot de passe : attendez une minute avant de réessayer."))
         if not self.user.check_password(password):
             raise ValidationError(_("Ce mot de passe n'est pas le bon."))
         return password

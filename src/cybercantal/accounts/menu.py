@@ -12,13 +12,8 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .permissions import PLACE_EDITOR_ROLES, is_platform_manager
 from .queries import active_roles
-
-PLACE_ROLES = frozenset(
-    {Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.MEDIATOR, Role.KIOSK_AGENT, Role.TELECENTRE_MANAGER}
-)
-MANAGER_ROLES = frozenset({Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR})
 
 
 @dataclass(frozen=True)
@@ -36,13 +31,13 @@ def _url(name: str) -> str | None:
 
 
 def menu_for(user: Any) -> list[MenuEntry]:
-    roles = active_roles(user)
-    is_superuser = bool(user.is_superuser)
+    # The same predicates as the permissions the pages check (no query: roles are cached).
+    manager = is_platform_manager.test(user)
     wanted: list[tuple[Any, str]] = []
-    if is_superuser or roles & PLACE_ROLES:
+    if manager or active_roles(user) & set(PLACE_EDITOR_ROLES):
         wanted.append((_("Mes lieux"), "places:mine"))
     wanted.append((_("Mes données"), "accounts:my_data"))
-    if is_superuser or roles & MANAGER_ROLES:
+    if manager:  # places.import_lmn
         wanted.append((_("Import LMN"), "places:import"))
     if user.is_staff:
         wanted.append((_("Administration"), "admin:index"))

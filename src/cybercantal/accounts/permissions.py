@@ -110,4 +110,7 @@ PLACE_EDITOR_ROLES = (Role.TELECENTRE_MANAGER, Role.MEDIATOR, Role.KIOSK_AGENT)
 rules.add_perm("places", is_platform_manager)
 rules.add_perm("places.add_place", is_platform_manager)
 rules.add_perm("places.change_place", is_platform_manager | has_role_on(PLACE_EDITOR_ROLES))
+# Handing a place to another structure (its ``organisation``) changes who manages it: that is
+# the programme's decision, not the place's own managers'.
+rules.add_perm("places.assign_organisation", is_platform_manager)
 rules.add_perm("places.import_lmn", is_platform_manager)

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,10 +25,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cybercantal.core import journal
+from cybercantal.core.tasks import send_email
 
 from . import personal_data
 from .models import DEPARTEMENT_ROLES, SCOPED_ROLES, Organisation, Role, RoleMembership, User
-from .queries import forget_cached_roles
+from .queries import forget_cached_roles, has_staff_role
 from .validators import normalise_siret
 
 logger = logging.getLogger(__name__)
@@ -292,6 +292,42 @@ def role_end(*, actor: User | None, membership: RoleMembership, on: dt.date) -> 
     return membership
 
 
+# --- People: back-office changes, staff sign-ins -------------------------------------------------
+
+
+@transaction.atomic
+def user_save(
+    *, actor: User | None, user: User, created: bool, fields: list[str], ip_address: str | None = None
+) -> User:
+    """Save a person changed in the back office (its form has set ``fields``) and journal it.
+
+    Password fields are never named in the journal.
+    """
+    _require(actor, "accounts.add_user" if created else "accounts.change_user", None if created else user)
+    user.save()
+    changed = sorted(set(fields) - {"password", "password1", "password2", "usable_password"})
+    journal.record(
+        actor=actor,
+        action="account.created" if created else "account.updated",
+        target=user,
+        data={"fields": changed},
+        ip_address=ip_address,
+    )
+    forget_cached_roles(user)
+    return user
+
+
+def staff_login_record(*, user: User, methods: list[str], ip_address: str | None) -> None:
+    """Journal a completed sign-in of a person who may act on others' data (staff roles).
+
+    Other people's sign-ins are not journalled: the journal is an audit trail, not a log of visits.
+    """
+    forget_cached_roles(user)
+    if not has_staff_role(user):
+        return
+    journal.record(actor=user, action="auth.staff_login", target=user, data={"methods": methods}, ip_address=ip_address)
+
+
 # --- Personal data: export, deletion request, anonymisation -----------------------------------------
 
 
@@ -332,9 +368,10 @@ def _email_deletion_request(user_pk: int) -> None:
         return
     deadline = deletion_deadline(user)
     admin_url = reverse("admin:accounts_user_change", args=[user.pk])
-    send_mail(
-        subject=_("[%(platform)s] Demande de suppression de compte") % {"platform": settings.PLATFORM_NAME},
-        message=_(
+    # Through the task queue (core.tasks): a slow mail server never holds up the person.
+    send_email.enqueue(
+        subject=str(_("Demande de suppression de compte")),
+        body=_(
             "Bonjour,\n\n"
             "La personne n° %(pk)s a demandé la suppression de son compte le %(requested)s.\n"
             "Elle a été informée que sa demande serait traitée au plus tard le %(deadline)s.\n\n"
@@ -348,8 +385,7 @@ def _email_deletion_request(user_pk: int) -> None:
             "deadline": deadline.strftime("%d/%m/%Y") if deadline else "",
             "url": admin_url,
         },
-        from_email=None,
-        recipient_list=recipients,
+        to=recipients,
     )
 
 

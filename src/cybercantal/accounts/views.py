@@ -56,7 +56,7 @@ def deletion_request(request: HttpRequest) -> HttpResponse:
     """Signed-in people: ask for the deletion of their account (password + confirmation)."""
     user = request.user
     if request.method == "POST" and user.deletion_requested_at is None:
-        form = DeletionRequestForm(request.POST, user=user)
+        form = DeletionRequestForm(request.POST, user=user, request=request)
         if form.is_valid():
             services.deletion_request(actor=user)
             messages.success(request, _("Votre demande de suppression est enregistrée."))

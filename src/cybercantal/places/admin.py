@@ -8,8 +8,10 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from cybercantal.core.fields import MultiChoiceField
+
 from . import hours, services
-from .forms import PlaceForm
+from .forms import PlaceForm, place_formfield
 from .models import Place
 
 
@@ -37,6 +39,8 @@ class PlaceAdmin(admin.ModelAdmin):
         return " ; ".join(f"{days[s.weekday]} {hours.format_slots([(s.opens, s.closes)])}" for s in slots) or "—"
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, MultiChoiceField):  # checkboxes of the enumeration, as on the site
+            return place_formfield(db_field, **kwargs)
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
         return super().formfield_for_dbfield(db_field, request, **kwargs)

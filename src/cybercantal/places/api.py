@@ -7,6 +7,7 @@ anonymous rate limit come from ``cybercantal.api``.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -131,8 +132,15 @@ def _summary(request: HttpRequest, place: Place) -> dict[str, Any]:
     }
 
 
+# What a slug or a code may look like: anything else (a NUL character, say, which PostgreSQL
+# refuses in a query) cannot name a canton or a place, so it is not even looked up.
+IDENTIFIER_RE = re.compile(r"[-\w]+", re.ASCII)
+
+
 def _canton(value: str) -> Canton:
-    canton = Canton.objects.filter(slug=value).first() or Canton.objects.filter(code=value).first()
+    canton = None
+    if IDENTIFIER_RE.fullmatch(value):
+        canton = Canton.objects.filter(slug=value).first() or Canton.objects.filter(code=value).first()
     if canton is None:
         raise ApiError(
             status=422, code="invalid_choice", message=_("Aucun canton ne porte ce nom ou ce code."), field="canton"
@@ -204,7 +212,7 @@ def nearest_places(request: HttpRequest, params: Query[NearParams]) -> Any:
 )
 def place_detail(request: HttpRequest, slug: str) -> Any:
     try:
-        place = queries.place_detail(slug)
+        place = queries.place_detail(slug) if IDENTIFIER_RE.fullmatch(slug) else None
     except Place.DoesNotExist:
         place = None
     if place is None or place.status != PlaceStatus.PUBLISHED:

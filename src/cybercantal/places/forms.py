@@ -8,13 +8,15 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from cybercantal.core.fields import MultiChoiceField
 from cybercantal.territory.models import Canton, Commune
 
 from . import hours, schema
-from .models import Place, PlaceKind, PlaceOffer
+from .models import Place, PlaceKind
 
 SLOTS_PER_DAY = 3
 
@@ -60,15 +62,47 @@ class DirectoryForm(forms.Form):
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
         self.fields["pres_de"].widget.attrs.update({"autocomplete": "off"})
 
+    def position_problem(self) -> str:
+        """A French sentence when ``lat``/``lon`` were given but cannot be used, else ``""``.
+
+        They come from links, not from a visible field: their problem is said above the
+        results, where the distance sort would have shown.
+        """
+        given = [name for name in ("lat", "lon") if (self.data.get(name) or "").strip()]
+        if not given:
+            return ""
+        usable = self.is_bound and not {"lat", "lon"} & set(self.errors) and len(given) == 2
+        if usable:
+            return ""
+        return _(
+            "La position indiquée n'est pas lisible : il faut une latitude (entre -90 et 90) et une "
+            "longitude (entre -180 et 180) en degrés décimaux, par exemple 45.03 et 2.65. "
+            "Les lieux sont triés par nom."
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if (data.get("lat") is None) != (data.get("lon") is None):
-            raise forms.ValidationError(_("Indiquez la latitude et la longitude ensemble."))
+            # Half a position is no position (``position_problem`` says so).
+            data.pop("lat", None)
+            data.pop("lon", None)
         return data
 
 
-def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
-    """URLs typed without a scheme are taken as https (Django 6 behaviour, no warning)."""
+def place_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """The form field of a ``Place`` field, for our forms and the admin alike.
+
+    URLs typed without a scheme are taken as https (Django 6 behaviour, no warning); a
+    multi-valued LMN field is a list of checkboxes of its enumeration.
+    """
+    if isinstance(field, MultiChoiceField) and field.choices_enum is not None:
+        return forms.MultipleChoiceField(
+            label=kwargs.get("label") or capfirst(field.verbose_name),
+            choices=field.choices_enum.choices,
+            required=False,
+            widget=kwargs.get("widget") or forms.CheckboxSelectMultiple,
+            help_text=kwargs.get("help_text", ""),
+        )
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
@@ -77,77 +111,9 @@ def _formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
 class PlaceForm(forms.ModelForm):
     """Create or edit a place (the hours have their own form, ``HoursForm``)."""
 
-    offers = forms.MultipleChoiceField(
-        label=_lazy("Offres du programme"),
-        choices=PlaceOffer.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    typologie = forms.MultipleChoiceField(
-        label=_lazy("Typologie (schéma national)"),
-        choices=schema.Typologie.choices,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_lazy("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
-    )
-    services = forms.MultipleChoiceField(
-        label=_lazy("Services"),
-        choices=schema.Service.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    publics_specifiquement_adresses = forms.MultipleChoiceField(
-        label=_lazy("Publics spécifiquement adressés"),
-        choices=schema.PublicSpecifiquementAdresse.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    prise_en_charge_specifique = forms.MultipleChoiceField(
-        label=_lazy("Prise en charge spécifique"),
-        choices=schema.PriseEnChargeSpecifique.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    frais_a_charge = forms.MultipleChoiceField(
-        label=_lazy("Frais à charge"),
-        choices=schema.Frais.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    modalites_acces = forms.MultipleChoiceField(
-        label=_lazy("Modalités d'accès"),
-        choices=schema.ModaliteAcces.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    modalites_accompagnement = forms.MultipleChoiceField(
-        label=_lazy("Modalités d'accompagnement"),
-        choices=schema.ModaliteAccompagnement.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    dispositif_programmes_nationaux = forms.MultipleChoiceField(
-        label=_lazy("Dispositifs et programmes nationaux"),
-        choices=schema.DispositifProgrammeNational.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    formations_labels = forms.MultipleChoiceField(
-        label=_lazy("Formations et labels"),
-        choices=schema.FormationLabel.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    itinerance = forms.MultipleChoiceField(
-        label=_lazy("Itinérance"),
-        choices=schema.Itinerance.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
     class Meta:
         model = Place
-        formfield_callback = _formfield
+        formfield_callback = place_formfield
         fields = [
             "name",
             "kind",
@@ -183,7 +149,9 @@ class PlaceForm(forms.ModelForm):
             "fiche_acces_libre",
             "prise_rdv",
         ]
+        labels = {"typologie": _lazy("Typologie (schéma national)")}
         widgets = {
+            "typologie": forms.SelectMultiple(attrs={"size": 8}),
             "presentation_summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280}),
             "latitude": forms.NumberInput(attrs={"step": "any"}),
             "longitude": forms.NumberInput(attrs={"step": "any"}),
@@ -195,12 +163,18 @@ class PlaceForm(forms.ModelForm):
             "longitude": _lazy("En degrés décimaux, par exemple 2.6563."),
             "pivot": _lazy("SIRET (14 chiffres) ou RNA (W + 9 caractères) de la structure."),
             "photo": _lazy("JPEG, PNG ou WebP, 5 Mo au plus."),
+            "typologie": _lazy("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, can_assign_organisation: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = Commune.objects.current().only("pk", "name").order_by("name")
         self.fields["organisation"].queryset = self.fields["organisation"].queryset.order_by("name")
+        if not can_assign_organisation:  # permission ``places.assign_organisation``
+            self.fields["organisation"].disabled = True
+            self.fields["organisation"].help_text = _lazy(
+                "Seul un chargé de programme peut rattacher le lieu à une autre structure."
+            )
         self.fields["photo"].required = False
 
     def clean(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from opening_hours import OpeningHours, ParserError  # type: ignore[attr-defined]
 
@@ -144,7 +145,15 @@ def format_time(moment: time | datetime | int) -> str:
     hours %= 24
     if hours == 0 and minutes == 0:
         return _("minuit")
+    if not _french():
+        suffix = "am" if hours < 12 else "pm"
+        hours = hours % 12 or 12
+        return f"{hours}:{minutes:02d} {suffix}" if minutes else f"{hours} {suffix}"
     return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
+
+
+def _french() -> bool:
+    return (get_language() or "fr").startswith("fr")
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -165,9 +174,9 @@ def _when(moment: datetime, now: datetime) -> str:
 def format_day(day: date) -> str:
     """``mardi 3 mars``, ``mercredi 1er avril`` (the French ordinal for the first)."""
     text = date_format(day, "l j F")
-    if day.day == 1:
+    if day.day == 1 and _french():
         weekday, _number, month = text.split(" ", 2)
-        text = f"{weekday} {_('1er')} {month}"
+        text = f"{weekday} 1er {month}"
     return text
 
 
@@ -279,28 +288,39 @@ def week_table(value: str | None, at: datetime | None = None) -> list[DayRow]:
 
 
 def today_text(value: str | None, at: datetime | None = None) -> str:
-    """Today's slots in French, e.g. ``"9 h – 12 h, 14 h – 17 h 30"``."""
+    """Today's hours as a sentence: ``"Aujourd'hui : 9 h – 12 h, 14 h – 17 h 30"``, ``"Aujourd'hui :
+    fermé"`` (holidays applied), or ``""`` when the hours are missing or unreadable."""
     parsed = parse(value)
     if parsed is None:
         return ""
-    return format_slots(_day_slots(parsed, _local_naive(at).date()))
+    slots = _day_slots(parsed, _local_naive(at).date())
+    if not slots:
+        return _("Aujourd'hui : fermé")
+    return _("Aujourd'hui : %(slots)s") % {"slots": format_slots(slots)}
 
 
 def weekly_slots(value: str | None, on: date | None = None) -> list[tuple[int, int, int]]:
-    """``(weekday, opens, closes)`` rows of the regular week containing ``on``.
+    """``(weekday, opens, closes)`` rows of the seven days from ``on`` (today), in weekday order.
 
-    Holidays are ignored (parser without country); seasonal rules give the week of ``on``.
+    Holidays are ignored (parser without country); seasonal and dated rules apply to the
+    real date of each of the seven days, so that rows rebuilt every night
+    (``services.refresh_opening_slots``) are exact for today and the coming week.
     An interval that crosses midnight becomes two rows. Used for ``PlaceOpeningSlot``.
     """
     parsed = parse(value, with_holidays=False)
     if parsed is None:
         return []
     on = on or timezone.localdate()
-    monday = on - timedelta(days=on.weekday())
     rows: list[tuple[int, int, int]] = []
     for offset in range(7):
-        rows.extend((offset, opens, closes) for opens, closes in _day_slots(parsed, monday + timedelta(days=offset)))
-    return rows
+        day = on + timedelta(days=offset)
+        rows.extend((day.weekday(), opens, closes) for opens, closes in _day_slots(parsed, day))
+    return sorted(rows)
+
+
+def is_public_holiday(day: date) -> bool:
+    """A French public holiday (the parser's calendar, the one ``PH`` rules follow)."""
+    return bool(_parsed("PH", True).is_open(datetime.combine(day, time(12, 0))))
 
 
 # --- slots <-> OSM text (the per-day form) ---------------------------------------------

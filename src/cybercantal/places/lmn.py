@@ -211,9 +211,13 @@ def normalise_row(raw: Mapping[str, Any]) -> dict[str, str]:
 
     Fixed on the way: spaces in a SIRET (the reference package strips them too), phone numbers
     written the French way, a decimal comma in coordinates (French spreadsheets), spaces around
-    ``|`` in multi-valued cells. Nothing else is guessed.
+    ``|`` in multi-valued cells. NUL characters are removed (``validate_row`` refuses the row).
+    Nothing else is guessed.
     """
-    row = {column: str(raw.get(column) if raw.get(column) is not None else "").strip() for column in COLUMNS}
+    row = {
+        column: str(raw.get(column) if raw.get(column) is not None else "").replace("\x00", "").strip()
+        for column in COLUMNS
+    }
     row["pivot"] = re.sub(r"\s", "", row["pivot"])
     row["telephone"] = normalise_phone(row["telephone"])
     row["code_insee"] = row["code_insee"].upper()
@@ -243,6 +247,9 @@ def validate_row(row: Mapping[str, Any]) -> list[RowError]:
     ``row`` is in the schema's flat shape; it is normalised first (see ``normalise_row``), so a
     row that only differs by spaces or a French phone layout is valid.
     """
+    # A NUL character is invisible, never meant, and refused by PostgreSQL: normalise_row
+    # removes it (so that nothing downstream meets it) and the row is refused here.
+    with_nul = {column for column in COLUMNS if "\x00" in str(row.get(column) or "")}
     row = normalise_row(row)
     errors: list[RowError] = []
 
@@ -250,6 +257,8 @@ def validate_row(row: Mapping[str, Any]) -> list[RowError]:
         errors.append(RowError(column=column, message=message, value=row.get(column, "")))
 
     for column in COLUMNS:
+        if column in with_nul:
+            add(column, _("Cette valeur contient un caractère nul (invisible) : retirez-le du fichier."))
         if column in REQUIRED and not row[column]:
             add(column, _("Valeur obligatoire manquante."))
         limit = MAX_LENGTHS.get(column)
@@ -897,7 +906,7 @@ def lmn_plan(rows: Sequence[ParsedRow]) -> ImportPlan:
     seen_ids: dict[str, int] = {}
     for parsed in rows:
         row = normalise_row(parsed.data)
-        errors = list(parsed.errors) + validate_row(row)
+        errors = list(parsed.errors) + validate_row(parsed.data)
         if row["id"]:
             if row["id"] in seen_ids:
                 errors.append(

@@ -8,19 +8,20 @@ accurate to well under 1 % at the scale of a département), "open now" reads the
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from cybercantal.core.text import normalise, search_terms
 from cybercantal.territory.models import Canton, Commune
 
+from . import hours
 from .models import Place, PlaceKind, PlaceOffer, PlaceOpeningSlot
 
 EARTH_RADIUS_KM = 6371.0088
@@ -41,15 +42,33 @@ def published() -> QuerySet[Place]:
     return Place.objects.published().select_related("commune", "canton").defer(*HEAVY_RELATED)
 
 
-def open_at_filter(at: datetime | None = None) -> Exists:
-    """SQL condition "open at ``at``" on the regular weekly slots (holidays are not applied here)."""
+def open_at_filter(at: datetime | None = None) -> Exists | Q:
+    """SQL condition "open at ``at``", the same answer as ``hours.status(...).is_open``.
+
+    On a regular day it reads the weekly ``PlaceOpeningSlot`` rows (rebuilt every night, so
+    seasons and dated rules are right). Those rows ignore public holidays: on a holiday, the
+    places whose hours have a holiday rule (``PH off``, ``PH 10:00-12:00``) are decided by the
+    parser instead, once per distinct text (one more query, on holidays only).
+    """
     local = timezone.localtime(at or timezone.now())
     minute = local.hour * 60 + local.minute
-    return Exists(
+    regular = Exists(
         PlaceOpeningSlot.objects.filter(
             place=OuterRef("pk"), weekday=local.weekday(), opens__lte=minute, closes__gt=minute
         )
     )
+    if not hours.is_public_holiday(local.date()):
+        return regular
+    with_holiday_rule = Q(opening_hours__contains="PH")
+    texts = (
+        Place.objects.published()
+        .filter(with_holiday_rule)
+        .order_by()
+        .values_list("opening_hours", flat=True)
+        .distinct()
+    )
+    open_texts = [text for text in texts if hours.is_open(text, local)]
+    return (regular & ~with_holiday_rule) | Q(opening_hours__in=open_texts)
 
 
 def open_on_weekday_filter(weekday: int) -> Exists:
@@ -167,34 +186,46 @@ def nearest(latitude: float, longitude: float, limit: int = 10, kind: str | None
 
 @dataclass
 class CommuneMatch:
-    """The answer to "près de <text>": one commune, or suggestions."""
+    """The answer to "près de <text>": one commune, or suggestions.
+
+    ``close_spelling`` says the suggestions are names spelt like ``text`` (nothing matched
+    it as typed), rather than several communes that all match it.
+    """
 
     commune: Commune | None = None
     suggestions: list[Commune] = field(default_factory=list)
+    close_spelling: bool = False
 
 
 def communes_matching(text: str, limit: int = 8) -> list[Commune]:
-    """Communes whose name matches ``text`` (territory's ``communes_by_name`` when it exists)."""
-    try:
-        from cybercantal.territory import queries as territory_queries
-    except ImportError:  # pragma: no cover - territory not there yet
-        territory_queries = None  # type: ignore[assignment]
-    if territory_queries is not None:
-        return list(territory_queries.communes_by_name(text, limit))
-    terms = _terms(text)
-    if not terms:
+    """Communes whose name matches ``text``, best first (territory's ``communes_by_name``)."""
+    from cybercantal.territory import queries as territory_queries
+
+    return list(territory_queries.communes_by_name(text, limit))
+
+
+def communes_spelt_like(text: str, limit: int = 5) -> list[Commune]:
+    """Current communes whose name is spelt like ``text`` ("aurilac" -> Aurillac), closest first.
+
+    For a name nobody matched as typed. The département has a few hundred communes: their
+    names are compared in Python (one query), accents, case and hyphens folded.
+    """
+    wanted = " ".join(_terms(text))
+    if len(wanted) < 3:
         return []
-    queryset = Commune.objects.current()
-    for term in terms:
-        queryset = queryset.filter(search_text__contains=f" {term}")
-    return list(queryset.order_by("name")[:limit])
+    communes = list(Commune.objects.current().only("pk", "name", "insee_code", "postal_codes"))
+    by_key: dict[str, list[Commune]] = {}
+    for commune in communes:
+        by_key.setdefault(" ".join(_terms(commune.name)), []).append(commune)
+    keys = difflib.get_close_matches(wanted, list(by_key), n=limit, cutoff=0.75)
+    return [commune for key in keys for commune in by_key[key]][:limit]
 
 
 def resolve_commune(text: str) -> CommuneMatch:
     """One commune for ``text`` when the name designates it, else suggestions (maybe none)."""
     candidates = communes_matching(text)
     if not candidates:
-        return CommuneMatch()
+        return CommuneMatch(suggestions=communes_spelt_like(text), close_spelling=True)
     wanted = normalise(" ".join(_terms(text)))
     exact = [commune for commune in candidates if normalise(" ".join(_terms(commune.name))) == wanted]
     if len(exact) == 1:
@@ -279,39 +310,18 @@ def coverage() -> list[CantonCoverage]:
 
 # --- who manages what --------------------------------------------------------------------
 
-# Roles that make a person a manager of the place their membership is scoped to.
-PLACE_MANAGER_ROLES = ("telecentre_manager", "mediator", "kiosk_agent")
-ALL_PLACES_ROLES = ("programme_manager", "administrator")
-
-
-def sees_all_places(user: Any) -> bool:
-    """Programme managers and administrators see and edit every place."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    try:
-        from cybercantal.accounts.permissions import is_platform_manager
-    except ImportError:  # pragma: no cover - accounts not there yet
-        return bool(user.is_superuser) or user.memberships.active().filter(role__in=ALL_PLACES_ROLES).exists()
-    return bool(is_platform_manager.test(user))
-
 
 def my_places(user: Any) -> QuerySet[Place]:
     """The places the person manages, any status: those their active memberships with a
-    manager role are scoped to (or to the place's organisation); all for programme managers.
+    place-editor role are scoped to (or to the place's organisation); all for programme
+    managers and administrators. The roles are those of ``places.change_place``.
     """
+    from cybercantal.accounts.permissions import PLACE_EDITOR_ROLES, is_platform_manager
+    from cybercantal.accounts.queries import objects_in_scope
+
     queryset = Place.objects.select_related("commune", "canton").defer(*HEAVY_RELATED)
-    if sees_all_places(user):
-        return queryset.order_by("name", "pk")
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
-    try:
-        from cybercantal.accounts.queries import objects_in_scope
-    except ImportError:  # pragma: no cover - accounts not there yet
-        place_type = ContentType.objects.get_for_model(Place)
-        ids = (
-            user.memberships.active()
-            .filter(role__in=PLACE_MANAGER_ROLES, scope_type=place_type)
-            .values_list("scope_id", flat=True)
-        )
-        return queryset.filter(pk__in=list(ids)).order_by("name", "pk")
-    return objects_in_scope(user, queryset, PLACE_MANAGER_ROLES).order_by("name", "pk")
+    if is_platform_manager.test(user):
+        return queryset.order_by("name", "pk")
+    return objects_in_scope(user, queryset, PLACE_EDITOR_ROLES).order_by("name", "pk")

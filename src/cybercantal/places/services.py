@@ -8,7 +8,7 @@ keyed by field, so a view can show them next to the fields; nothing is half-save
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -105,11 +105,9 @@ def build_search_text(place: Place) -> str:
 
 
 def _lookup_point(latitude: float, longitude: float) -> Any:
-    """territory's ``lookup_point`` (contract: ``(lat, lon) -> obj with .commune and .canton`` or None)."""
-    try:
-        from cybercantal.territory.queries import lookup_point
-    except ImportError:  # pragma: no cover - territory not there yet
-        return None
+    """territory's ``lookup_point``: ``(lat, lon) -> obj with .commune and .canton`` (or None)."""
+    from cybercantal.territory.queries import lookup_point
+
     return lookup_point(latitude, longitude)
 
 
@@ -157,7 +155,18 @@ def unique_slug(name: str, commune: Commune, *, exclude_pk: int | None = None) -
 
 
 def _check(place: Place, *, exclude: Iterable[str] = ()) -> None:
-    """Model validation (field validators, choices, constraints) with French messages."""
+    """Model validation (field validators, choices, constraints) with French messages.
+
+    NUL characters are refused first: PostgreSQL cannot store them (a 500 otherwise), and
+    nobody means one (forms refuse them already; an imported file may carry one).
+    """
+    with_nul = {
+        field.name: [_("Ce texte contient un caractère nul (invisible) : retirez-le.")]
+        for field in place._meta.concrete_fields
+        if isinstance(value := getattr(place, field.attname, None), str) and "\x00" in value
+    }
+    if with_nul:
+        raise ValidationError(with_nul)
     place.full_clean(exclude=["search_text", *exclude], validate_unique=True, validate_constraints=True)
 
 
@@ -174,6 +183,14 @@ def _save(place: Place) -> None:
 def _refresh_derived(place: Place) -> None:
     place.canton = canton_for(commune=place.commune, latitude=place.latitude, longitude=place.longitude)
     place.search_text = build_search_text(place)
+
+
+def _check_may_assign_organisation(actor: Any) -> None:
+    """Who manages a place (its ``organisation``) is changed by programme managers only."""
+    if actor is not None and not actor.has_perm("places.assign_organisation"):
+        raise ValidationError(
+            {"organisation": [_("Seul un chargé de programme peut rattacher le lieu à une autre structure.")]}
+        )
 
 
 # --- services --------------------------------------------------------------------------
@@ -252,6 +269,8 @@ def place_update(*, actor: Any, place: Place, **changes: Any) -> Place:
             changed.append(name)
     if not changed:
         return locked
+    if "organisation" in changed:
+        _check_may_assign_organisation(actor)
     if "date_maj" not in changes:
         locked.date_maj = timezone.localdate()
     _refresh_derived(locked)
@@ -288,11 +307,42 @@ def place_set_hours(*, actor: Any, place: Place, opening_hours: str) -> Place:
 
 
 def refresh_opening_slots(*, places: Iterable[Place] | None = None, on: date | None = None) -> int:
-    """Rebuild the weekly slots (e.g. after a season change); returns the number of places."""
-    count = 0
-    queryset = places if places is not None else Place.objects.exclude(opening_hours="").iterator()
-    with transaction.atomic():
-        for place in queryset:
-            _replace_slots(place, on=on)
-            count += 1
-    return count
+    """Rebuild the weekly slots for the seven days from ``on`` (today); returns how many places
+    had slots that changed.
+
+    Run every night (``cybercantal refresh_opening_slots``): seasonal and dated rules
+    ("Jul-Aug off") then take effect on the day they say, for "ouvert maintenant" too. Slots
+    are computed once per distinct hours text and only the places whose rows differ are
+    rewritten, so a night without change writes nothing.
+    """
+    on = on or timezone.localdate()
+    if places is None:
+        places = Place.objects.only("pk", "opening_hours").order_by("pk").iterator(chunk_size=2000)
+    expected_by_text: dict[str, list[tuple[int, int, int]]] = {}
+    changed = 0
+    for chunk in _chunks(places, 2000):
+        stored: dict[int, list[tuple[int, int, int]]] = {place.pk: [] for place in chunk}
+        for place_id, weekday, opens, closes in PlaceOpeningSlot.objects.filter(place__in=list(stored)).values_list(
+            "place_id", "weekday", "opens", "closes"
+        ):
+            stored[place_id].append((weekday, opens, closes))
+        with transaction.atomic():
+            for place in chunk:
+                text = place.opening_hours or ""
+                if text not in expected_by_text:
+                    expected_by_text[text] = hours.weekly_slots(text, on=on)
+                if sorted(stored[place.pk]) != expected_by_text[text]:
+                    _replace_slots(place, on=on)
+                    changed += 1
+    return changed
+
+
+def _chunks(items: Iterable[Place], size: int) -> Iterator[list[Place]]:
+    chunk: list[Place] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

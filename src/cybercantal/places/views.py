@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cybercantal.accounts.decorators import permission_required_for_object
+from cybercantal.accounts.forms import add_service_errors
 
 from . import hours, maps, queries, services
 from .forms import DirectoryForm, HoursForm, PlaceForm
@@ -27,16 +29,104 @@ PAGE_SIZE = 20
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Place], size: int = PAGE_SIZE) -> Any:
-    """One page (one count query + one page query), with its elided page numbers."""
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
-    page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    """One page (one count query + one page query), with its elided page numbers.
+
+    A page number that is not one (``abc``, ``-1``, ``99999``) gives the nearest real page
+    and ``page.problem``, a French sentence saying so (the template shows it).
+    """
+    paginator = Paginator(queryset, size)
+    raw = request.GET.get("page", "").strip()
+    problem = ""
+    try:
+        number = int(raw) if raw else 1
+    except ValueError:
+        number = 1
+        shown = "".join(character for character in raw[:20] if character.isprintable())
+        problem = _("« %(page)s » n'est pas un numéro de page : voici la première page.") % {"page": shown}
+    if number < 1:
+        number = 1
+        problem = _("Les pages commencent à 1 : voici la première page.")
+    elif number > paginator.num_pages:
+        problem = _("La page %(asked)s n'existe pas : voici la dernière page (page %(last)s).") % {
+            "asked": number,
+            "last": paginator.num_pages,
+        }
+        number = paginator.num_pages
+    page = paginator.page(number)
+    page.problem = problem
+    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without(request: HttpRequest, *names: str) -> str:
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in ("page", *names):
+        params.pop(name, None)
     return params.urlencode()
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    return _query_without(request)
+
+
+@dataclass
+class _Near:
+    """Where "nearest first" starts from, or why it cannot (French, shown above the results)."""
+
+    point: tuple[float, float] | None = None
+    label: str = ""
+    problem: str = ""
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _near(request: HttpRequest, form: DirectoryForm, data: dict[str, Any]) -> _Near:
+    if data.get("pres_de"):
+        typed = data["pres_de"]
+        match = queries.resolve_commune(typed)
+        if match.commune is not None:
+            point = queries.commune_point(match.commune)
+            if point is None:
+                return _Near(
+                    problem=_("La position de %(commune)s n'est pas connue : tri par nom.")
+                    % {"commune": match.commune.name}
+                )
+            return _Near(point=point, label=match.commune.name)
+        links = []
+        for commune in match.suggestions:
+            params = request.GET.copy()
+            params["pres_de"] = commune.name
+            params.pop("page", None)
+            links.append({"commune": commune, "query": params.urlencode()})
+        if match.suggestions and not match.close_spelling:
+            problem = _("Plusieurs communes correspondent à « %(text)s » : précisez laquelle.") % {"text": typed}
+        else:
+            problem = _("Aucune commune du département ne s'appelle « %(text)s » : vérifiez l'orthographe.") % {
+                "text": typed
+            }
+        return _Near(problem=problem, suggestions=links)
+    if form.position_problem():
+        return _Near(problem=form.position_problem())
+    if data.get("lat") is not None and data.get("lon") is not None:
+        return _Near(point=(data["lat"], data["lon"]), label=_("la position indiquée"))
+    return _Near()
+
+
+def _relax_links(request: HttpRequest, form: DirectoryForm, data: dict[str, Any]) -> list[dict[str, str]]:
+    """For an empty result: the same search without each filter in use, as links."""
+    links = []
+    for name in ("ouvert", "type", "service", "commune", "canton", "q"):
+        value = data.get(name)
+        if not value:
+            continue
+        field_ = form.fields[name]
+        if name == "ouvert":
+            shown = str(field_.label)
+        elif hasattr(field_, "choices") and not hasattr(value, "pk"):
+            shown = f"{field_.label} : {dict(field_.choices).get(value, value)}"
+        else:
+            shown = f"{field_.label} : {value}"
+        links.append({"label": shown, "query": _query_without(request, name)})
+    return links
 
 
 @login_not_required
@@ -46,28 +136,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
     form.is_valid()  # a bad value is reported next to its field; the valid ones still apply
     data: dict[str, Any] = getattr(form, "cleaned_data", {})
-    near_label, near, near_problem, suggestions = "", None, "", []
-    if data.get("pres_de"):
-        match = queries.resolve_commune(data["pres_de"])
-        if match.commune is not None:
-            near = queries.commune_point(match.commune)
-            near_label = match.commune.name
-            if near is None:
-                near_problem = _("La position de %(commune)s n'est pas connue : tri par nom.") % {
-                    "commune": match.commune.name
-                }
-        elif match.suggestions:
-            near_problem = _("Plusieurs communes correspondent à « %(text)s » : précisez laquelle.") % {
-                "text": data["pres_de"]
-            }
-            suggestions = match.suggestions
-        else:
-            near_problem = _("Aucune commune du département ne s'appelle « %(text)s » : vérifiez l'orthographe.") % {
-                "text": data["pres_de"]
-            }
-    elif data.get("lat") is not None and data.get("lon") is not None:
-        near = (data["lat"], data["lon"])
-        near_label = _("la position indiquée")
+    near = _near(request, form, data)
     now = timezone.now()
     queryset = queries.directory(
         text=data.get("q", ""),
@@ -76,27 +145,27 @@ def directory(request: HttpRequest) -> HttpResponse:
         commune=data.get("commune"),
         service=data.get("service") or None,
         open_now=bool(data.get("ouvert")),
-        near=near,
+        near=near.point,
         at=now,
     )
     page = _page(request, queryset)
     rows = [
-        {"place": place, "status": hours.status(place.opening_hours, now)}
-        for place in queries.with_distances(page.object_list, near)
+        {
+            "place": place,
+            "status": hours.status(place.opening_hours, now),
+            "today": hours.today_text(place.opening_hours, now),
+        }
+        for place in queries.with_distances(page.object_list, near.point)
     ]
-    suggestion_links = []
-    for commune in suggestions:
-        params = request.GET.copy()
-        params["pres_de"] = commune.name
-        params.pop("page", None)
-        suggestion_links.append({"commune": commune, "query": params.urlencode()})
     context = {
         "form": form,
         "page": page,
         "rows": rows,
-        "near_label": near_label if near else "",
-        "near_problem": near_problem,
-        "suggestions": suggestion_links,
+        "near_label": near.label if near.point else "",
+        "keep_position": near.point is not None and not data.get("pres_de"),
+        "near_problem": near.problem,
+        "suggestions": near.suggestions,
+        "relax_links": _relax_links(request, form, data) if not rows else [],
         "query": _query_without_page(request),
         "searched": bool(request.GET),
     }
@@ -209,17 +278,6 @@ def my_places(request: HttpRequest) -> HttpResponse:
     return render(request, "places/my_places.html", context)
 
 
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in field_errors:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _place_or_404(request: HttpRequest, slug: str) -> Place:
     try:
         return queries.place_detail(slug)
@@ -243,9 +301,9 @@ def place_create(request: HttpRequest) -> HttpResponse:
             if recent and request.user.has_perm("places.change_place", exc.existing):
                 messages.info(request, _("Ce lieu vient d'être créé : le voici."))
                 return redirect("places:detail", slug=exc.existing.slug)
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Le lieu « %(name)s » est enregistré.") % {"name": place.name})
             return redirect("places:detail", slug=place.slug)
@@ -258,7 +316,12 @@ def place_create(request: HttpRequest) -> HttpResponse:
 def place_edit(request: HttpRequest, slug: str, obj: Place) -> HttpResponse:
     """The place's managers, programme managers and administrators (``places.change_place``)."""
     place = obj
-    form = PlaceForm(request.POST or None, request.FILES or None, instance=copy.copy(place))
+    form = PlaceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=copy.copy(place),
+        can_assign_organisation=request.user.has_perm("places.assign_organisation"),
+    )
     hours_form = HoursForm(request.POST or None, prefix="hours", initial=HoursForm.initial_for(place.opening_hours))
     if request.method == "POST" and form.is_valid() & hours_form.is_valid():
         fields = form.service_fields()
@@ -266,7 +329,7 @@ def place_edit(request: HttpRequest, slug: str, obj: Place) -> HttpResponse:
         try:
             place = services.place_update(actor=request.user, place=Place.objects.get(pk=place.pk), **fields)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Les modifications sont enregistrées."))
             return redirect("places:detail", slug=place.slug)

@@ -33,7 +33,9 @@ from . import lmn
 SESSION_KEY = "lmn_imports"
 # At most this many uploads wait in a session; the oldest goes first.
 MAX_PENDING = 3
-# Largest compressed file kept in a session (a 25 MB CSV compresses to a few MB).
+# Largest compressed content kept in a session, all pending uploads together (a 25 MB CSV
+# compresses to a few MB). The session is read on every request of that person: beyond this,
+# the oldest pending uploads are forgotten.
 MAX_STORED_BYTES = 8 * 1024 * 1024
 # Lines shown on the preview (the counts cover every line).
 MAX_LINES_SHOWN = 500
@@ -80,7 +82,11 @@ def _store(request: HttpRequest, *, name: str, content: bytes, file_format: str)
         raise lmn.FileError(_("Le fichier est trop volumineux pour être importé en une fois : découpez-le."))
     token = secrets.token_urlsafe(24)
     pending = _pending(request)
-    while len(pending) >= MAX_PENDING:
+
+    def stored_bytes() -> int:
+        return sum(len(entry["payload"]) * 3 // 4 for entry in pending.values())
+
+    while pending and (len(pending) >= MAX_PENDING or stored_bytes() + len(packed) > MAX_STORED_BYTES):
         oldest = min(pending, key=lambda key: pending[key]["created"])
         del pending[oldest]
     pending[token] = {
@@ -206,6 +212,11 @@ def _preview(request: HttpRequest, token: str, entry: dict[str, Any], *, status:
 
 def _confirm(request: HttpRequest, token: str, step: str) -> HttpResponse:
     entry = _entry(request, token)
+    if step == "annuler" and (
+        (entry is not None and entry["result"] is not None) or (entry is None and lmn.already_imported(token))
+    ):
+        messages.warning(request, _("Ce fichier a déjà été importé : il n'y a plus rien à annuler."))
+        return redirect(f"{reverse('places:import')}?jeton={token}" if entry is not None else reverse("places:import"))
     if step == "annuler":
         pending = _pending(request)
         pending.pop(token, None)

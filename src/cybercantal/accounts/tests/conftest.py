@@ -96,8 +96,11 @@ def make_place(db):
         pytest.skip("places.models.Place is not available yet")
     region, _ = Region.objects.get_or_create(code="84", defaults={"name": "Auvergne-Rhône-Alpes"})
     departement, _ = Departement.objects.get_or_create(code="15", defaults={"name": "Cantal", "region": region})
+    # The territory fixture may have loaded the real Murat already (session-wide data).
     commune, _ = Commune.objects.get_or_create(
-        slug="murat-test", defaults={"insee_code": "15138", "name": "Murat", "departement": departement}
+        insee_code="15138",
+        kind=Commune.Kind.ACTUELLE,
+        defaults={"slug": "murat-test", "name": "Murat", "departement": departement},
     )
     counter = iter(range(1, 10_000))
 

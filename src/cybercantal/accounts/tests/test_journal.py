@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cybercantal.accounts.models import Role
 from cybercantal.core import journal
-from cybercantal.core.models import JournalEntry, JournalIsAppendOnly
+from cybercantal.core.models import JournalEntry, JournalIsAppendOnlyError
 
 
 @pytest.fixture
@@ -18,22 +18,22 @@ def entry(db):
 
 def test_save_on_an_existing_row_raises(entry):
     entry.action = "test.changed"
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnlyError):
         entry.save()
 
 
 def test_delete_raises(entry):
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnlyError):
         entry.delete()
     assert JournalEntry.objects.filter(pk=entry.pk).exists()
 
 
 def test_queryset_update_and_delete_raise(entry):
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnlyError):
         JournalEntry.objects.update(action="x")
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnlyError):
         JournalEntry.objects.filter(pk=entry.pk).delete()
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnlyError):
         JournalEntry.objects.all().delete()
 
 
@@ -121,3 +121,18 @@ def test_journal_admin_search_and_filters(administrator, signed_in, entry):
 def test_journal_admin_is_closed_to_programme_managers(programme_manager, signed_in, entry):
     client = signed_in(programme_manager)
     assert client.get(reverse("admin:core_journalentry_changelist")).status_code == 403
+
+
+def test_back_office_changes_to_a_person_go_through_the_service(programme_manager, administrator, make_user):
+    """``user_save``: the permission is checked there too, and passwords are never named."""
+    from cybercantal.accounts import services
+
+    person = make_user(email="personne@exemple.test")
+    person.first_name = "Nouveau"
+    with pytest.raises(services.NotAllowed):
+        services.user_save(actor=programme_manager, user=person, created=False, fields=["first_name"])
+    services.user_save(actor=administrator, user=person, created=False, fields=["first_name", "password"])
+    person.refresh_from_db()
+    assert person.first_name == "Nouveau"
+    entry = JournalEntry.objects.get(action="account.updated")
+    assert (entry.actor_id, entry.data) == (administrator.pk, {"fields": ["first_name"]})

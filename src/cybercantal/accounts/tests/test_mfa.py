@@ -128,3 +128,34 @@ def test_admin_login_page_is_allauths(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"] or response["Location"].startswith(reverse("account_login"))
+
+
+def test_only_the_listed_account_pages_stay_reachable_without_totp(client, make_user, grant):
+    """The allowance names pages, not the whole /compte/ prefix."""
+    user = make_user()
+    grant(user, Role.PROGRAMME_MANAGER)
+    client.force_login(user)
+    for name in ["account_change_password", "account_set_password"]:
+        assert _activation_redirect(client.get(reverse(name))), name
+    assert client.get(reverse("accounts:my_data_download")).status_code == 200
+
+
+def test_totp_activation_is_reachable_behind_a_script_prefix(client, make_user, grant):
+    """Mounted under /app (SCRIPT_NAME), the allowance must not turn into a redirect loop."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    user = make_user()
+    grant(user, Role.MEDIATOR)
+    client.force_login(user)
+    before = get_script_prefix()
+    set_script_prefix("/app/")  # what the WSGI handler does behind a prefix (the test client does not)
+    try:
+        activation_url = reverse("mfa_activate_totp")
+        assert activation_url.startswith("/app/compte/")
+        response = client.get(activation_url.removeprefix("/app"), SCRIPT_NAME="/app")
+        assert not (response.status_code == 302 and response["Location"].startswith(activation_url))
+        elsewhere = client.get("/lieux/", SCRIPT_NAME="/app")
+        assert elsewhere.status_code == 302
+        assert elsewhere["Location"].startswith(activation_url)
+    finally:
+        set_script_prefix(before)

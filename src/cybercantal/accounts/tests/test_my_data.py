@@ -205,3 +205,16 @@ def test_anonymised_person_cannot_sign_in(client, administrator, make_user, pass
     services.user_anonymise(actor=administrator, user=person)
     client.post(reverse("account_login"), {"login": "lea@exemple.test", "password": password})
     assert "_auth_user_id" not in client.session
+
+
+def test_deletion_request_limits_password_attempts(make_user, signed_in, password):
+    """Without a limit, a borrowed session could try passwords on this form without end."""
+    user = make_user()
+    client = signed_in(user)
+    url = reverse("accounts:deletion_request")
+    for _attempt in range(10):
+        client.post(url, {"password": "faux-mot-de-passe", "confirm": "on"})
+    response = client.post(url, {"password": password, "confirm": "on"})
+    assert "Trop d&#x27;essais de mot de passe" in response.content.decode()
+    user.refresh_from_db()
+    assert user.deletion_requested_at is None

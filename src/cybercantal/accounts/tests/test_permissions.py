@@ -22,6 +22,7 @@ GLOBAL_TABLE = {
     "places.add_place": MANAGERS,
     "places.change_place": MANAGERS,
     "places.import_lmn": MANAGERS,
+    "places.assign_organisation": MANAGERS,
     "core.view_journal": {Role.ADMINISTRATOR},
     "core.view_journalentry": {Role.ADMINISTRATOR},
     "accounts.grant_role": MANAGERS,
@@ -75,6 +76,7 @@ def test_mediator_of_place_a_changes_a_not_b(make_place):
     assert not mediator.has_perm("places.change_place", place_b)
     assert not mediator.has_perm("places.add_place")
     assert not mediator.has_perm("places.import_lmn")
+    assert not mediator.has_perm("places.assign_organisation")  # nor hand the place to another structure
 
 
 def test_membership_on_the_places_organisation_reaches_its_places(make_place):

@@ -199,3 +199,18 @@ def test_openapi_describes_the_places_in_french(client):
     assert "riom es montagnes" in operation["description"]
     parameters = {p["name"] for p in operation["parameters"]}
     assert {"q", "type", "canton", "commune", "service", "ouvert", "page", "size"} <= parameters
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "field"),
+    [
+        ("/api/lieux/%00", 404, "slug"),
+        ("/api/lieux/lieu%20inconnu", 404, "slug"),
+        ("/api/lieux/?canton=%00", 422, "canton"),
+    ],
+)
+def test_odd_identifiers_get_a_french_error_not_a_500(client, places, url, status, field):
+    """A NUL character in a query used to be a 500 on PostgreSQL."""
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.json()["field"] == field

@@ -110,3 +110,25 @@ def test_osm_to_slots_round_trip_and_refusal_of_complex_rules() -> None:
     assert hours.osm_to_slots("Mo-Fr 09:00-12:00; Jul-Aug off") is None
     assert hours.osm_to_slots("Mo 08:00-09:00,10:00-11:00,12:00-13:00,14:00-15:00") is None
     assert hours.osm_to_slots("Mo 22:00-02:00") is None
+
+
+def test_weekly_slots_are_the_seven_real_days_from_the_given_one() -> None:
+    """Seasonal rules apply to each of the seven days' own date (summer starts on a Wednesday)."""
+    summer_off = "Mo-Fr 09:00-12:00; Jul-Aug off"
+    assert hours.weekly_slots(summer_off, on=at(2026, 6, 29, 0, 0).date()) == [(0, 540, 720), (1, 540, 720)]
+    assert hours.weekly_slots(summer_off, on=at(2026, 7, 1, 0, 0).date()) == []
+    # Starting on a Thursday, the rows still come in weekday order.
+    assert hours.weekly_slots("Mo 22:00-02:00", on=at(2026, 3, 5, 0, 0).date()) == [(0, 1320, 1440), (1, 0, 120)]
+
+
+def test_public_holidays_are_the_french_ones() -> None:
+    assert hours.is_public_holiday(at(2026, 7, 14, 0, 0).date())
+    assert hours.is_public_holiday(at(2026, 5, 25, 0, 0).date())  # Whit Monday
+    assert not hours.is_public_holiday(at(2026, 7, 15, 0, 0).date())
+
+
+def test_today_text_is_a_sentence() -> None:
+    assert hours.today_text(OFFICE, at(2026, 3, 2, 8, 0)) == "Aujourd'hui : 9 h – 12 h, 14 h – 17 h 30"
+    assert hours.today_text(OFFICE, at(2026, 3, 8, 8, 0)) == "Aujourd'hui : fermé"
+    assert hours.today_text(OFFICE, at(2026, 7, 14, 8, 0)) == "Aujourd'hui : fermé"  # 14 July
+    assert hours.today_text("", at(2026, 3, 2, 8, 0)) == ""

@@ -379,3 +379,13 @@ def test_json_that_is_not_a_list_of_places_is_refused():
         lmn.parse_file(b'[{"name": "x"}]')
     [row] = lmn.parse_file(b'[{"id": "x"}, 3]').rows[1:]
     assert row.errors[0].message == "Chaque lieu doit être un objet JSON { … }."
+
+
+def test_a_nul_character_is_reported_on_its_column_and_removed():
+    """PostgreSQL cannot store a NUL character: the row is refused, never sent to the database."""
+    errors = lmn.validate_row(good_row(nom="Espace\x00 numérique"))
+    assert [(e.column, e.message) for e in errors] == [
+        ("nom", "Cette valeur contient un caractère nul (invisible) : retirez-le du fichier.")
+    ]
+    assert "\x00" not in errors[0].value
+    assert lmn.normalise_row(good_row(nom="Espace\x00 numérique"))["nom"] == "Espace numérique"

@@ -363,3 +363,52 @@ def test_json_upload(client, riom, manager):
     token = token_of(upload(client, content, name="lieux.json"))
     client.post(IMPORT_URL, {"jeton": token, "etape": "importer"})
     assert Place.objects.get().lmn_id == "epn-riom-1"
+
+
+@pytest.mark.parametrize("where", ["json", "csv_after_4_kb"])
+def test_a_nul_character_is_a_row_error_not_a_crash(client, riom, manager, where):
+    """A NUL inside a value (JSON "\\u0000", or deep in a CSV) is reported; nothing is saved.
+
+    On PostgreSQL it used to reach the INSERT and end in a 500.
+    """
+    client.force_login(manager)
+    if where == "json":
+        content = json.dumps([lmn.row_to_json(good_row(nom="Espace\x00 de Riom"))]).encode()
+        response = upload(client, content, name="lieux.json")
+    else:
+        rows = [good_row(id=f"epn-{n}", nom=f"Espace {n}") for n in range(40)]
+        rows.append(good_row(id="epn-nul", nom="Espace\x00 de Riom"))
+        content = csv_bytes(rows).encode()
+        assert content.index(b"\x00") > 4096  # beyond the "is it a text file?" check
+        response = upload(client, content)
+    token = token_of(response)
+    preview = client.get(f"{IMPORT_URL}?jeton={token}")
+    assert "caractère nul" in preview.content.decode()
+    refused = client.post(IMPORT_URL, {"jeton": token, "etape": "importer"})
+    assert refused.status_code == 400
+    assert not Place.objects.filter(lmn_id__in=["epn-riom-1", "epn-nul"]).exists()
+
+
+def test_cancelling_an_imported_file_says_it_is_too_late(client, riom, manager):
+    client.force_login(manager)
+    token = token_of(upload(client, csv_bytes([good_row()]).encode()))
+    client.post(IMPORT_URL, {"jeton": token, "etape": "importer"})
+    response = client.post(IMPORT_URL, {"jeton": token, "etape": "annuler"}, follow=True)
+    page = response.content.decode()
+    assert "Import annulé" not in page
+    assert "il n&#x27;y a plus rien à annuler" in page
+    assert Place.objects.count() == 1
+
+
+def test_pending_uploads_are_bounded_in_the_session(client, riom, manager, monkeypatch):
+    """The session is read on every request: the files waiting in it stay within a budget."""
+    from cybercantal.places import views_lmn
+
+    client.force_login(manager)
+    first = token_of(upload(client, csv_bytes([good_row()]).encode()))
+    stored = len(client.session[views_lmn.SESSION_KEY][first]["payload"]) * 3 // 4
+    monkeypatch.setattr(views_lmn, "MAX_STORED_BYTES", stored + stored // 2)  # room for one file, not two
+    second = token_of(upload(client, csv_bytes([good_row(id="epn-riom-2")]).encode()))
+    assert list(client.session[views_lmn.SESSION_KEY]) == [second]
+    response = client.get(f"{IMPORT_URL}?jeton={first}", follow=True)
+    assert "plus en attente" in response.content.decode()

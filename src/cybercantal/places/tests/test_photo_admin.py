@@ -61,6 +61,9 @@ def test_admin_lists_and_changes_through_the_services(admin_client, small_cantal
     page = admin_client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
+    # The LMN lists are checkboxes of their enumeration, as on the site (one helper for both).
+    assert form.fields["services"].widget.input_type == "checkbox"
+    assert form.fields["typologie"].widget.allow_multiple_selected
     data = {name: value for name, value in form.initial.items() if value not in (None, [])}
     data.update(
         {

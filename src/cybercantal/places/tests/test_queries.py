@@ -198,3 +198,42 @@ def test_my_places_by_role(places, staff):
     assert len(names(queries.my_places(manager))) == 6  # drafts included
     citizen = staff(Role.CITIZEN)
     assert names(queries.my_places(citizen)) == []
+
+
+def test_open_now_agrees_with_the_status_on_a_public_holiday(small_cantal):
+    """14 July 2026 (a Tuesday), 10:30: the filter and the status shown must say the same."""
+    from cybercantal.places import hours
+
+    murat = small_cantal["communes"]["murat"]
+    office = PlaceFactory(name="Bureau", commune=murat, opening_hours="Mo-Fr 09:00-12:00; PH off")
+    no_rule = PlaceFactory(name="Sans règle fériée", commune=murat, opening_hours="Mo-Fr 09:00-12:00")
+    holiday_hours = PlaceFactory(
+        name="Férié le matin", commune=murat, opening_hours="Mo-Fr 14:00-18:00; PH 10:00-11:00"
+    )
+    at = datetime(2026, 7, 14, 10, 30, tzinfo=PARIS)
+    found = names(queries.directory(open_now=True, at=at))
+    assert found == ["Férié le matin", "Sans règle fériée"]
+    for place in (office, no_rule, holiday_hours):
+        assert hours.status(place.opening_hours, at).is_open is (place.name in found)
+    # The next day is a normal Wednesday: the weekly slots alone decide.
+    assert names(queries.directory(open_now=True, at=datetime(2026, 7, 15, 10, 30, tzinfo=PARIS))) == [
+        "Bureau",
+        "Sans règle fériée",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        (datetime(2026, 3, 6, 23, 30, tzinfo=PARIS), True),  # Friday night
+        (datetime(2026, 3, 7, 1, 30, tzinfo=PARIS), True),  # after midnight, still Friday's slot
+        (datetime(2026, 3, 7, 2, 0, tzinfo=PARIS), False),
+        (datetime(2026, 3, 6, 19, 59, tzinfo=PARIS), False),
+    ],
+)
+def test_open_now_across_midnight_agrees_with_the_status(small_cantal, moment, is_open):
+    from cybercantal.places import hours
+
+    night = PlaceFactory(name="Nocturne", commune=small_cantal["communes"]["murat"], opening_hours="Fr 20:00-02:00")
+    assert hours.status(night.opening_hours, moment).is_open is is_open
+    assert (names(queries.directory(open_now=True, at=moment)) == ["Nocturne"]) is is_open

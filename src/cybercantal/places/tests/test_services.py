@@ -111,3 +111,68 @@ def test_canton_of_a_split_commune_comes_from_the_point(small_cantal):
     # Without a point, the commune's centroid decides (it lies in Saint-Flour-2).
     no_point = PlaceFactory(name="Sans point", commune=flour, postal_code="15100")
     assert no_point.canton.slug == "saint-flour-2"
+
+
+def test_nul_characters_are_refused_in_french(small_cantal, epn_riom):
+    """PostgreSQL refuses NUL characters: the service says so instead of failing in the INSERT."""
+    with pytest.raises(ValidationError) as error:
+        services.place_create(
+            actor=None,
+            name="Espace\x00 caché",
+            kind="epn",
+            commune=small_cantal["communes"]["murat"],
+            address="1 rue Neuve",
+            postal_code="15300",
+        )
+    assert error.value.message_dict == {"name": ["Ce texte contient un caractère nul (invisible) : retirez-le."]}
+    with pytest.raises(ValidationError) as error:
+        services.place_update(actor=None, place=epn_riom, accessibility_details="Rampe\x00")
+    assert list(error.value.message_dict) == ["accessibility_details"]
+    assert not Place.objects.filter(name__startswith="Espace").exclude(pk=epn_riom.pk).exists()
+
+
+def test_only_programme_managers_hand_a_place_to_another_structure(epn_riom, staff):
+    from cybercantal.accounts.models import Role
+
+    from .factories import OrganisationFactory
+
+    mediator = staff(Role.MEDIATOR, epn_riom)
+    elsewhere = OrganisationFactory()
+    with pytest.raises(ValidationError) as error:
+        services.place_update(actor=mediator, place=epn_riom, organisation=elsewhere)
+    assert "organisation" in error.value.message_dict
+    epn_riom.refresh_from_db()
+    assert epn_riom.organisation is None
+    services.place_update(actor=mediator, place=epn_riom, presentation_summary="Ateliers le mardi.")  # the rest, yes
+    manager = staff(Role.PROGRAMME_MANAGER)
+    assert services.place_update(actor=manager, place=epn_riom, organisation=elsewhere).organisation == elsewhere
+
+
+def test_nightly_refresh_follows_seasons_and_writes_only_what_changed(small_cantal):
+    from datetime import date
+
+    summer_off = PlaceFactory(
+        name="Fermé l'été", commune=small_cantal["communes"]["murat"], opening_hours="Mo-Fr 09:00-12:00; Jul-Aug off"
+    )
+    always = PlaceFactory(name="Toujours", commune=small_cantal["communes"]["murat"], opening_hours="Mo 10:00-12:00")
+    services.refresh_opening_slots(on=date(2026, 3, 2))  # a week in March, whatever today is
+    assert summer_off.opening_slots.count() == 5
+    # The night before Monday 29 June 2026: Monday and Tuesday in June, from Wednesday the summer.
+    assert services.refresh_opening_slots(on=date(2026, 6, 29)) == 1  # "always" is left as it is
+    assert sorted(summer_off.opening_slots.values_list("weekday", flat=True)) == [0, 1]
+    assert services.refresh_opening_slots(on=date(2026, 6, 29)) == 0  # nothing changed, nothing written
+    # The night before Monday 6 July: the whole coming week is summer.
+    assert services.refresh_opening_slots(on=date(2026, 7, 6)) == 1
+    assert not summer_off.opening_slots.exists()
+    assert list(always.opening_slots.values_list("weekday", "opens", "closes")) == [(0, 600, 720)]
+
+
+def test_refresh_command(small_cantal):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    PlaceFactory(name="Lieu", commune=small_cantal["communes"]["murat"])
+    out = StringIO()
+    call_command("refresh_opening_slots", stdout=out)
+    assert "Créneaux recalculés : 0 lieu(x) modifié(s)." in out.getvalue()

@@ -142,7 +142,7 @@ def test_pagination(client, small_cantal):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_directory_query_count_does_not_grow(client, small_cantal, django_assert_max_num_queries, count):
+def test_directory_query_count_does_not_grow(client, small_cantal, django_assert_max_num_queries, count, monkeypatch):
     for number in range(count):
         PlaceFactory(
             name=f"Lieu {number:02d}",
@@ -154,8 +154,15 @@ def test_directory_query_count_does_not_grow(client, small_cantal, django_assert
     # count + page + the canton and commune selects of the filter form
     with django_assert_max_num_queries(4):
         client.get(DIRECTORY, {"q": "lieu", "ouvert": "1", "type": "epn"})
+    with django_assert_max_num_queries(4):  # a full page of 20 with a filter
+        response = client.get(DIRECTORY, {"type": "epn"})
+    assert response.content.decode().count('<li class="result">') == min(count, 20)
     with django_assert_max_num_queries(5):  # + the commune typed by name
         client.get(DIRECTORY, {"pres_de": "riom es montagnes"})
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 7, 14, 10, 0, tzinfo=PARIS))
+    with django_assert_max_num_queries(5):  # + the hours with a holiday rule, on a public holiday only
+        response = client.get(DIRECTORY, {"ouvert": "1", "lat": "45.28", "lon": "2.65"})
+    assert "Aucun lieu ne correspond" in text_of(response)  # every place here is "PH off"
 
 
 # --- detail ---------------------------------------------------------------------------------
@@ -217,8 +224,8 @@ def test_unknown_place_is_404(client, db):
 
 
 def test_map_page_lists_places_with_commune_and_canton(client, riom_places, django_assert_max_num_queries):
-    # count + page + markers + the renderer's canton shapes (cached in production)
-    with django_assert_max_num_queries(4):
+    client.get(reverse("places:map"))  # territory's shapes, cached from then on (as in production)
+    with django_assert_max_num_queries(3):  # count + page + markers, whatever the number of places
         response = client.get(reverse("places:map"))
     page = text_of(response)
     assert response.status_code == 200
@@ -414,3 +421,103 @@ def test_edit_with_invalid_raw_hours_keeps_the_place(client, two_epns, staff):
     assert "Horaires illisibles" in text_of(response)
     mine.refresh_from_db()
     assert mine.name == "EPN A"
+
+
+# --- bad input and help for people not at ease with computers ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"lat": "abc", "lon": ""}, {"lat": "45.03"}, {"lat": "nan", "lon": "2.6"}, {"lat": "95", "lon": "2.6"}],
+)
+def test_an_unreadable_position_is_said_in_french(client, riom_places, params):
+    response = client.get(DIRECTORY, params)
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "La position indiquée n'est pas lisible" in page
+    assert "3 lieux trouvés." in page  # by name, not by distance
+    assert 'name="lat"' not in response.content.decode()  # the bad value is not carried further
+
+
+@pytest.mark.parametrize(
+    ("page_param", "message", "first_shown"),
+    [
+        ("abc", "« abc » n'est pas un numéro de page : voici la première page.", "Lieu 00"),
+        ("-1", "Les pages commencent à 1 : voici la première page.", "Lieu 00"),
+        ("0", "Les pages commencent à 1 : voici la première page.", "Lieu 00"),
+        ("99999", "La page 99999 n'existe pas : voici la dernière page (page 2).", "Lieu 20"),
+        ("9" * 5000, "n'est pas un numéro de page", "Lieu 00"),
+    ],
+)
+def test_a_page_number_that_is_not_one_is_said(client, small_cantal, page_param, message, first_shown):
+    for number in range(23):
+        PlaceFactory(name=f"Lieu {number:02d}", commune=small_cantal["communes"]["murat"], postal_code="15300")
+    response = client.get(DIRECTORY, {"page": page_param})
+    page = text_of(response)
+    assert response.status_code == 200
+    assert message in page
+    assert re.findall(r"<h2><a [^>]*>([^<]+)</a>", response.content.decode())[0] == first_shown
+    assert message not in text_of(client.get(DIRECTORY, {"page": "2"}))
+
+
+def test_the_other_lists_say_it_too(client, riom_places, staff):
+    assert "La page 7 n'existe pas" in text_of(client.get(reverse("places:map"), {"page": "7"}))
+    client.force_login(staff(Role.PROGRAMME_MANAGER))
+    assert "n'est pas un numéro de page" in text_of(client.get(reverse("places:mine"), {"page": "x"}))
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [("aurilac", "Aurillac"), ("riom es montagne", None)])
+def test_a_misspelt_commune_gets_suggestions(client, riom_places, typed, suggested):
+    page = text_of(client.get(DIRECTORY, {"pres_de": typed}))
+    if suggested is None:  # the start of the name is enough
+        assert "du plus proche au plus éloigné de Riom-ès-Montagnes" in page
+        return
+    assert f"Aucune commune du département ne s'appelle « {typed} » : vérifiez l'orthographe." in page
+    assert "Vouliez-vous dire :" in page
+    html = client.get(DIRECTORY, {"pres_de": typed}).content.decode()
+    assert f'href="?pres_de={suggested}">{suggested} (15000)</a>' in html
+
+
+def test_each_result_says_todays_hours(client, riom_places, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 3, 2, 12, 30, tzinfo=PARIS))
+    page = text_of(client.get(DIRECTORY, {"q": "fontaine"}))
+    assert "Fermé · ouvre à 14 h Aujourd'hui : 9 h – 12 h, 14 h – 17 h 30" in page
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 3, 8, 10, 0, tzinfo=PARIS))
+    assert "Aujourd'hui : fermé" in text_of(client.get(DIRECTORY, {"q": "fontaine"}))
+
+
+def test_an_empty_result_offers_to_drop_each_filter(client, riom_places, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 3, 8, 10, 0, tzinfo=PARIS))
+    response = client.get(DIRECTORY, {"q": "fontaine", "type": "epn", "ouvert": "1"})
+    page = text_of(response)
+    assert "Aucun lieu ne correspond à votre recherche." in page
+    assert "retirer « Ouvert maintenant »" in page
+    assert "retirer « Type de lieu : Espace public numérique »" in page
+    html = unescape(response.content.decode())
+    assert 'href="?q=fontaine&type=epn">retirer « Ouvert maintenant »' in html
+    assert "1 lieu trouvé" in text_of(client.get(DIRECTORY, {"q": "fontaine", "type": "epn"}))
+
+
+def test_a_mediator_cannot_hand_the_place_to_another_structure(client, two_epns, staff):
+    from .factories import OrganisationFactory
+
+    mine, _other = two_epns
+    client.force_login(staff(Role.MEDIATOR, mine))
+    url = reverse("places:edit", kwargs={"slug": mine.slug})
+    disabled_select = re.compile(r'<select name="organisation"[^>]*\sdisabled[\s>]')
+    assert disabled_select.search(client.get(url).content.decode())
+    data = {
+        "name": mine.name,
+        "kind": mine.kind,
+        "status": mine.status,
+        "commune": str(mine.commune_id),
+        "address": mine.address,
+        "postal_code": mine.postal_code,
+        "organisation": str(OrganisationFactory().pk),
+        "hours-raw": mine.opening_hours,
+    }
+    assert client.post(url, data).status_code == 302  # saved, without the organisation
+    mine.refresh_from_db()
+    assert mine.organisation is None
+    client.force_login(staff(Role.PROGRAMME_MANAGER))
+    assert not disabled_select.search(client.get(url).content.decode())

@@ -57,4 +57,3 @@ def test_load_demo_twice_creates_nothing_new_and_loses_nothing(territory):
     assert (Place.objects.count(), User.objects.count(), RoleMembership.objects.count()) == counts
     edited.refresh_from_db()
     assert edited.accessibility_details == "Rampe d'accès ajoutée par le gestionnaire"
-

@@ -161,6 +161,8 @@ class Place(models.Model):
             models.Index(fields=["canton", "status"], name="place_canton_status_idx"),
             models.Index(fields=["commune", "status"], name="place_commune_status_idx"),
             models.Index(fields=["latitude", "longitude"], name="place_lat_lon_idx"),
+            # Distance sort and nearest(): the box filter and the sort key in one index (bench/).
+            models.Index(fields=["status", "latitude", "longitude", "name"], name="place_status_geo_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["lmn_id"], condition=~Q(lmn_id=""), name="place_lmn_id_unique"),
@@ -217,7 +219,12 @@ class PlaceOpeningSlot(models.Model):
         verbose_name = _("créneau d'ouverture")
         verbose_name_plural = _("créneaux d'ouverture")
         ordering = ["place", "weekday", "opens"]
-        indexes = [models.Index(fields=["weekday", "opens", "closes"], name="slot_weekday_time_idx")]
+        indexes = [
+            models.Index(fields=["weekday", "opens", "closes"], name="slot_weekday_time_idx"),
+            # "Open now" asks, per place, for a slot of today covering now: without this index
+            # SQLite walks every slot of the weekday for each place (quadratic; bench/).
+            models.Index(fields=["place", "weekday", "opens", "closes"], name="slot_place_day_time_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="slot_weekday_0_6"),
             models.CheckConstraint(

@@ -14,9 +14,11 @@ that would add it for real, is in ``docs/performances.md``.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import time
+from typing import Any
 
 import benchlib
 
@@ -40,6 +42,43 @@ POSTGRES = [
     "CREATE INDEX bench_place_search_trgm_idx ON places_place USING gin (search_text gin_trgm_ops)",
     "CREATE INDEX bench_place_services_trgm_idx ON places_place USING gin (services gin_trgm_ops)",
 ]
+
+
+_CREATE = re.compile(r"CREATE INDEX (\w+) ON (\w+) (?:USING (\w+) )?\(([^)]*)\)")
+
+
+def _columns(definition: str) -> tuple[str, ...]:
+    return tuple(part.strip().split()[0].strip('"') for part in definition.split(","))
+
+
+def existing_indexes(connection: Any, vendor: str) -> set[tuple[str, str, tuple[str, ...]]]:
+    """(table, method, columns) of the indexes already in the database (from the migrations)."""
+    found = set()
+    if vendor == "sqlite":
+        rows = connection.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
+        definitions = [row[0].replace('"', "") for row in rows]
+    else:
+        rows = connection.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'").fetchall()
+        definitions = [re.sub(r" ON (?:public\.)?", " ON ", row[0]).replace('"', "") for row in rows]
+    for definition in definitions:
+        match = re.search(r"INDEX (\w+) ON (\w+) (?:USING (\w+) )?\(([^)]*)\)", definition)
+        if match:
+            found.add((match[2], (match[3] or "btree").lower(), _columns(match[4])))
+    return found
+
+
+def apply(connection: Any, vendor: str, statements: list[str]) -> list[str]:
+    """Run the statements, skipping an index whose table, method and columns already exist."""
+    present = existing_indexes(connection, vendor)
+    done = []
+    for statement in statements:
+        match = _CREATE.match(statement)
+        if match and (match[2], (match[3] or "btree").lower(), _columns(match[4])) in present:
+            print(f"  déjà dans le projet, sauté : {match[1]} ({match[4]})")
+            continue
+        connection.execute(statement)
+        done.append(match[1] if match else statement.split()[-1])
+    return done
 
 
 def indexed_url(url: str) -> str:
@@ -70,8 +109,7 @@ def copy_with_indexes(url: str) -> str:
         source.close()
         shutil.copyfile(path, copy)
         connection = sqlite3.connect(copy)
-        for statement in COMMON + SQLITE:
-            connection.execute(statement)
+        added = apply(connection, "sqlite", COMMON + SQLITE)
         connection.commit()
         connection.close()
     else:
@@ -89,10 +127,9 @@ def copy_with_indexes(url: str) -> str:
                 )
             )
         with psycopg.connect(target, autocommit=True) as conn:
-            for statement in COMMON + POSTGRES:
-                conn.execute(statement)
+            added = apply(conn, "postgresql", COMMON + POSTGRES)
             conn.execute("ANALYZE")
-    print(f"{target} : copie de {url} avec les index proposés ({time.perf_counter() - started:.1f} s)")
+    print(f"{target} : copie de {url} + {', '.join(added) or 'rien'} ({time.perf_counter() - started:.1f} s)")
     return target
 
 

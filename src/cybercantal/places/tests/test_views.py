@@ -151,16 +151,16 @@ def test_directory_query_count_does_not_grow(client, small_cantal, django_assert
             latitude=45.28,
             longitude=2.65,
         )
-    # count + page + the canton and commune selects of the filter form
-    with django_assert_max_num_queries(4):
+    # count + page keys + page rows (KeysFirstPaginator) + the canton and commune selects
+    with django_assert_max_num_queries(5):
         client.get(DIRECTORY, {"q": "lieu", "ouvert": "1", "type": "epn"})
-    with django_assert_max_num_queries(4):  # a full page of 20 with a filter
+    with django_assert_max_num_queries(5):  # a full page of 20 with a filter
         response = client.get(DIRECTORY, {"type": "epn"})
     assert response.content.decode().count('<li class="result">') == min(count, 20)
-    with django_assert_max_num_queries(5):  # + the commune typed by name
+    with django_assert_max_num_queries(6):  # + the commune typed by name
         client.get(DIRECTORY, {"pres_de": "riom es montagnes"})
     monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 7, 14, 10, 0, tzinfo=PARIS))
-    with django_assert_max_num_queries(5):  # + the hours with a holiday rule, on a public holiday only
+    with django_assert_max_num_queries(6):  # + the hours with a holiday rule, on a public holiday only
         response = client.get(DIRECTORY, {"ouvert": "1", "lat": "45.28", "lon": "2.65"})
     assert "Aucun lieu ne correspond" in text_of(response)  # every place here is "PH off"
 
@@ -225,7 +225,7 @@ def test_unknown_place_is_404(client, db):
 
 def test_map_page_lists_places_with_commune_and_canton(client, riom_places, django_assert_max_num_queries):
     client.get(reverse("places:map"))  # territory's shapes, cached from then on (as in production)
-    with django_assert_max_num_queries(3):  # count + page + markers, whatever the number of places
+    with django_assert_max_num_queries(4):  # count + page keys + page rows + markers, whatever the number
         response = client.get(reverse("places:map"))
     page = text_of(response)
     assert response.status_code == 200
@@ -521,3 +521,24 @@ def test_a_mediator_cannot_hand_the_place_to_another_structure(client, two_epns,
     assert mine.organisation is None
     client.force_login(staff(Role.PROGRAMME_MANAGER))
     assert not disabled_select.search(client.get(url).content.decode())
+
+
+def test_keys_first_paginator_keeps_the_sort_order(client, small_cantal):
+    """Pages loaded by key keep the distance order and the same rows as a plain slice."""
+    from cybercantal.places import queries
+    from cybercantal.places.views import KeysFirstPaginator
+
+    for number in range(25):
+        PlaceFactory(
+            name=f"Lieu {number:02d}",
+            commune=small_cantal["communes"]["riom"],
+            postal_code="15400",
+            latitude=45.20 + number / 100,
+            longitude=2.65,
+        )
+    ordered = queries.directory(near=(45.50, 2.65))
+    expected = [place.pk for place in ordered]
+    pages = KeysFirstPaginator(ordered, 10)
+    seen = [place.pk for number in pages.page_range for place in pages.page(number)]
+    assert seen == expected
+    assert [place.name for place in pages.page(1)][:2] == ["Lieu 24", "Lieu 23"]  # nearest 45.50 first

@@ -88,12 +88,10 @@ def signed_in(client, give_totp):
 
 @pytest.fixture
 def make_place(db):
-    """make_place(organisation=None): a real ``places.Place`` (skips while the places app is not importable)."""
-    try:
-        from cybercantal.places.models import Place
-        from cybercantal.territory.models import Commune, Departement, Region
-    except ImportError:  # pragma: no cover - the places app is written in parallel
-        pytest.skip("places.models.Place is not available yet")
+    """make_place(organisation=None): a real ``places.Place``."""
+    from cybercantal.places.models import Place
+    from cybercantal.territory.models import Commune, Departement, Region
+
     region, _ = Region.objects.get_or_create(code="84", defaults={"name": "Auvergne-Rhône-Alpes"})
     departement, _ = Departement.objects.get_or_create(code="15", defaults={"name": "Cantal", "region": region})
     # The territory fixture may have loaded the real Murat already (session-wide data).

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from cybercantal.core.fields import MultiChoiceField
 from cybercantal.territory.models import Canton, Commune
 
-from . import hours, schema
+from . import hours, schema, services
 from .models import Place, PlaceKind
 
 SLOTS_PER_DAY = 3
@@ -114,41 +114,7 @@ class PlaceForm(forms.ModelForm):
     class Meta:
         model = Place
         formfield_callback = place_formfield
-        fields = [
-            "name",
-            "kind",
-            "status",
-            "offers",
-            "organisation",
-            "commune",
-            "address",
-            "address_complement",
-            "postal_code",
-            "latitude",
-            "longitude",
-            "phone",
-            "email",
-            "website",
-            "presentation_summary",
-            "presentation_detail",
-            "accessibility_details",
-            "photo",
-            "pivot",
-            "structure_parente",
-            "typologie",
-            "services",
-            "publics_specifiquement_adresses",
-            "prise_en_charge_specifique",
-            "frais_a_charge",
-            "modalites_acces",
-            "modalites_accompagnement",
-            "dispositif_programmes_nationaux",
-            "formations_labels",
-            "autres_formations_labels",
-            "itinerance",
-            "fiche_acces_libre",
-            "prise_rdv",
-        ]
+        fields = list(services.FORM_FIELDS)
         labels = {"typologie": _lazy("Typologie (schéma national)")}
         widgets = {
             "typologie": forms.SelectMultiple(attrs={"size": 8}),

@@ -25,48 +25,45 @@ from cybercantal.territory.models import Canton, Commune
 from . import hours
 from .models import Place, PlaceKind, PlaceOpeningSlot
 
-# The fields a service caller may set (everything a person or an LMN import edits).
-EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "kind",
-        "offers",
-        "status",
-        "organisation",
-        "commune",
-        "address",
-        "address_complement",
-        "postal_code",
-        "latitude",
-        "longitude",
-        "phone",
-        "email",
-        "website",
-        "opening_hours",
-        "presentation_summary",
-        "presentation_detail",
-        "accessibility_details",
-        "photo",
-        "date_maj",
-        "lmn_id",
-        "pivot",
-        "structure_parente",
-        "source",
-        "typologie",
-        "services",
-        "publics_specifiquement_adresses",
-        "prise_en_charge_specifique",
-        "frais_a_charge",
-        "modalites_acces",
-        "modalites_accompagnement",
-        "dispositif_programmes_nationaux",
-        "formations_labels",
-        "autres_formations_labels",
-        "itinerance",
-        "fiche_acces_libre",
-        "prise_rdv",
-    }
+# The fields a person edits in the place form, in the order the form shows them.
+FORM_FIELDS = (
+    "name",
+    "kind",
+    "status",
+    "offers",
+    "organisation",
+    "commune",
+    "address",
+    "address_complement",
+    "postal_code",
+    "latitude",
+    "longitude",
+    "phone",
+    "email",
+    "website",
+    "presentation_summary",
+    "presentation_detail",
+    "accessibility_details",
+    "photo",
+    "pivot",
+    "structure_parente",
+    "typologie",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "itinerance",
+    "fiche_acces_libre",
+    "prise_rdv",
 )
+# The fields a service caller may set: the form's, plus what only imports and the hours
+# form write (the hours are entered through their own form, ``place_set_hours``).
+EDITABLE_FIELDS = frozenset(FORM_FIELDS) | {"opening_hours", "date_maj", "lmn_id", "source"}
 # How long a second identical creation is taken for a double submit rather than a mistake.
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cybercantal.accounts.decorators import permission_required_for_object
 from cybercantal.accounts.forms import add_service_errors
 
-from . import hours, maps, queries, services
+from . import extensions, hours, maps, queries, services
 from .forms import DirectoryForm, HoursForm, PlaceForm
 from .models import Place, PlaceKind, PlaceStatus
 
@@ -218,6 +218,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "phone_link": re.sub(r"[^0-9+]", "", place.phone),
         "can_edit": request.user.has_perm("places.change_place", place),
+        "extra_sections": extensions.detail_sections(place),
     }
     return render(request, "places/detail.html", context)
 

@@ -1,17 +1,22 @@
 """``cybercantal load_demo``: a realistic Cantal to try the platform with (idempotent).
 
 It loads the reference geography if it is missing, the demo places, one demo account per
-role (the staff ones scoped to demo places) and prints how to sign in. Running it again
+role (the staff ones scoped to demo places), then the demo data of each programme app (an
+app above places exposes ``demo.load_demo() -> dict[str, int]``; they run in the order of
+INSTALLED_APPS, each in its own transaction) and prints how to sign in. Running it again
 creates nothing new and loses nothing.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from cybercantal.accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from cybercantal.accounts.models import Role
@@ -33,6 +38,11 @@ class Command(BaseCommand):
             load_demo_places()
             scopes = self._scopes()
             accounts = load_demo_accounts(scopes=scopes)
+        for label, loader in self._programme_loaders():
+            with transaction.atomic():
+                counts = loader()
+            figures = ", ".join(f"{name} {count}" for name, count in counts.items())
+            self.stdout.write(f"  {label} : {figures}")
         places = Place.objects.count()
         self.stdout.write(self.style.SUCCESS(f"Données de démonstration prêtes : {places} lieux."))
         if options["quiet_accounts"]:
@@ -49,6 +59,21 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     @staticmethod
+    def _programme_loaders() -> list[tuple[str, Any]]:
+        """``load_demo`` of each programme app's ``demo`` package, in INSTALLED_APPS order."""
+        loaders = []
+        for config in apps.get_app_configs():
+            foundation = config.label in {"core", "territory", "accounts", "places"}
+            if foundation or not config.name.startswith("cybercantal."):
+                continue
+            if not module_has_submodule(config.module, "demo"):
+                continue
+            module = import_module(f"{config.name}.demo")
+            if hasattr(module, "load_demo"):
+                loaders.append((str(config.verbose_name), module.load_demo))
+        return loaders
+
+    @staticmethod
     def _scopes() -> dict[str, Any]:
         """Scoped staff roles get a demo place of the matching kind."""
 
@@ -56,7 +81,8 @@ class Command(BaseCommand):
             return Place.objects.filter(**filters).order_by("slug").first()
 
         scopes = {
-            Role.MEDIATOR: first(kind=PlaceKind.EPN),
+            # The acceptance journey of the EPN network happens at Ydes.
+            Role.MEDIATOR: first(kind=PlaceKind.EPN, commune__name="Ydes") or first(kind=PlaceKind.EPN),
             Role.KIOSK_AGENT: first(offers__has="kiosk"),
             Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE),
         }

@@ -82,7 +82,7 @@ test: $(DEV_STAMP) ## Qualité, contrôles Django, puis tous les tests sur SQLit
 	@$(MAKE) test-postgres
 
 # mypy (django-stubs) covers at least every services.py and queries.py (DESIGN.md §4).
-TYPED := $(sort $(wildcard src/cybercantal/*/services.py src/cybercantal/*/queries.py))
+TYPED := $(sort $(wildcard src/cybercantal/*/services.py src/cybercantal/*/queries.py src/cybercantal/*/services/*.py src/cybercantal/*/queries/*.py))
 
 lint: $(DEV_STAMP) ## ruff (règles et format), djLint sur les gabarits, mypy sur services et requêtes
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@
 #   bench/run_all.sh --reuse                           # keep the databases already generated
 #   bench/run_all.sh --scales 1,10,100,1000            # add 350,000 places (longer: ~10 min more)
 #   bench/run_all.sh --proposed                        # also measure copies with the proposed indexes
+#   bench/run_all.sh --mediation                       # also the EPN statistics (100 EPN, 5 years; ~6 min per base to build)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ LOAD_CONCURRENCY=4
 REUSE=""
 NO_LOAD=""
 PROPOSED=""
+MEDIATION=""
 POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/cc_bench_\{places\}}
 
 usage() {
@@ -42,6 +44,7 @@ Options :
   --no-load               sans le test de charge
   --reuse                 garde les bases déjà générées
   --proposed              mesure aussi des copies des bases avec les index proposés (bench/proposed_indexes.py)
+  --mediation             mesure aussi la page de statistiques des EPN (bench/bench_mediation_stats.py)
   --quick                 --scales 1,10 --samples 30 --load-duration 3
 EOF
 }
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
         --no-load) NO_LOAD=yes; shift ;;
         --reuse) REUSE=yes; shift ;;
         --proposed) PROPOSED=yes; shift ;;
+        --mediation) MEDIATION=yes; shift ;;
         --quick) SCALES=1,10; SAMPLES=30; WARMUP=5; LOAD_DURATION=3; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "Option inconnue : $1" >&2; usage >&2; exit 2 ;;
@@ -155,6 +159,19 @@ EOF
                 --json "$OUT_DIR/load-$database.json" || echo "(le test de charge a signalé des erreurs)"
         fi
     done
+    if [ -n "$MEDIATION" ]; then
+        for database in ${DATABASES//,/ }; do
+            if [ -n "$REUSE" ] && [ "$database" = sqlite ] && [ -f "$OUT_DIR/mediation.sqlite3" ]; then
+                step "statistiques EPN $database : base déjà générée, gardée (--reuse)"
+            else
+                step "statistiques EPN $database : génération (100 EPN, 5 ans)"
+                timeout 1800 "$PYTHON" bench/generate_mediation.py --database "$database" || continue
+            fi
+            step "statistiques EPN $database : temps serveur (un cœur)"
+            timeout 900 "$PYTHON" bench/bench_mediation_stats.py --database "$database" \
+                --json "$OUT_DIR/mediation-stats-$database.json"
+        done
+    fi
     step "fin"
 } 2>&1 | tee "$REPORT"
 echo

@@ -54,6 +54,8 @@ if not SECRET_KEY:
     SECRET_KEY = _local_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# The public address of the platform, for links in emails and calendar feeds (no request there).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "cybercantal.territory",
     "cybercantal.accounts",
     "cybercantal.places",
+    "cybercantal.mediation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

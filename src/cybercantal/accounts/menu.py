@@ -12,6 +12,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .models import Role
 from .permissions import PLACE_EDITOR_ROLES, is_platform_manager
 from .queries import active_roles
 
@@ -33,8 +34,16 @@ def _url(name: str) -> str | None:
 def menu_for(user: Any) -> list[MenuEntry]:
     # The same predicates as the permissions the pages check (no query: roles are cached).
     manager = is_platform_manager.test(user)
+    roles = active_roles(user)
     wanted: list[tuple[Any, str]] = []
-    if manager or active_roles(user) & set(PLACE_EDITOR_ROLES):
+    # EPN network: the mediators' workspace, the activity report for kiosk agents too.
+    if manager or Role.MEDIATOR in roles:
+        wanted.append((_("Espace médiation"), "mediation:home"))
+    if roles & {Role.MEDIATOR, Role.KIOSK_AGENT}:
+        wanted.append((_("Nouvel accompagnement"), "mediation:accompaniment_create"))
+    if manager:  # mediation.view_network_statistics
+        wanted.append((_("Statistiques EPN"), "mediation:statistics"))
+    if manager or roles & set(PLACE_EDITOR_ROLES):
         wanted.append((_("Mes lieux"), "places:mine"))
     wanted.append((_("Mes données"), "accounts:my_data"))
     if manager:  # places.import_lmn

@@ -114,3 +114,61 @@ rules.add_perm("places.change_place", is_platform_manager | has_role_on(PLACE_ED
 # the programme's decision, not the place's own managers'.
 rules.add_perm("places.assign_organisation", is_platform_manager)
 rules.add_perm("places.import_lmn", is_platform_manager)
+
+# --- Mediation (EPN network) -------------------------------------------------------------------
+# Objects of the mediation app (sessions, equipment, accompaniments, computers, beneficiaries)
+# are checked through the place they belong to: ``has_role_on_place`` follows ``obj.place``.
+
+
+def has_role_on_place(roles: Iterable[str] | str) -> rules.Predicate:
+    """Object-level: like ``has_role_on`` but for an object that belongs to a place
+    (``obj.place``), or a place itself."""
+    wanted = frozenset([roles] if isinstance(roles, str) else roles)
+
+    def check(user: Any, obj: Any) -> bool:
+        place = getattr(obj, "place", obj)
+        return holds_role_on(user, wanted, place)
+
+    return rules.Predicate(check, name=f"has_role_on_place:{','.join(sorted(wanted))}")
+
+
+@rules.predicate
+def is_author(user: Any, obj: Any) -> bool:
+    """Object-level: the person wrote the record (``obj.author``)."""
+    return obj is not None and getattr(user, "pk", None) is not None and getattr(obj, "author_id", None) == user.pk
+
+
+is_mediator = has_role(Role.MEDIATOR)
+is_kiosk_agent = has_role(Role.KIOSK_AGENT)
+mediator_here = has_role_on_place(Role.MEDIATOR)
+field_agent_here = has_role_on_place((Role.MEDIATOR, Role.KIOSK_AGENT))
+
+rules.add_perm("mediation", is_platform_manager)
+# Workshops: the catalogue is shared by the network; sessions belong to a place.
+rules.add_perm("mediation.manage_workshops", is_platform_manager | is_mediator)
+rules.add_perm("mediation.manage_session", is_platform_manager | mediator_here)  # obj: place or session
+rules.add_perm("mediation.register_someone", is_platform_manager | mediator_here)  # obj: session
+rules.add_perm("mediation.take_attendance", is_platform_manager | mediator_here)  # obj: session
+# Accompaniments (CRA): written by mediators and kiosk agents for their places.
+rules.add_perm("mediation.record_accompaniment", field_agent_here)  # obj: place
+rules.add_perm("mediation.view_accompaniments", is_platform_manager | is_mediator | is_kiosk_agent)
+rules.add_perm("mediation.view_accompaniment", is_platform_manager | is_author | mediator_here)  # obj
+rules.add_perm("mediation.change_accompaniment", is_platform_manager | is_author)  # obj
+rules.add_perm("mediation.follow_beneficiary", mediator_here)  # obj: place
+rules.add_perm("mediation.view_beneficiary", is_platform_manager | mediator_here)  # obj: beneficiary
+rules.add_perm("mediation.erase_beneficiary", is_platform_manager | mediator_here)  # obj: beneficiary
+# Equipment: each EPN keeps its inventory; imports and the forecast are the programme's.
+rules.add_perm("mediation.view_equipment", is_platform_manager | is_mediator)
+rules.add_perm("mediation.manage_equipment", is_platform_manager | mediator_here)  # obj: place or equipment
+rules.add_perm("mediation.import_equipment", is_platform_manager)
+rules.add_perm("mediation.view_renewal_forecast", is_platform_manager)
+# Mediators, hiring aid and labels: the programme team's decisions.
+rules.add_perm("mediation.manage_mediators", is_platform_manager)
+rules.add_perm("mediation.view_mediator", is_platform_manager | is_self)  # obj: the mediator's user
+rules.add_perm("mediation.manage_hiring_aid", is_platform_manager)
+rules.add_perm("mediation.manage_labels", is_platform_manager)
+# Free access: public computers and anonymous visit counts, per place.
+rules.add_perm("mediation.manage_free_access", is_platform_manager | mediator_here)  # obj: place
+# Statistics: mediators see their places', the programme team the whole network's.
+rules.add_perm("mediation.view_statistics", is_platform_manager | is_mediator)
+rules.add_perm("mediation.view_network_statistics", is_platform_manager)

@@ -21,11 +21,14 @@ def _labels(user) -> list[str]:
         (None, ["Mes données"]),
         (Role.CITIZEN, ["Mes données"]),
         (Role.TEACHER, ["Mes données"]),
-        (Role.MEDIATOR, ["Mes lieux", "Mes données"]),
-        (Role.KIOSK_AGENT, ["Mes lieux", "Mes données"]),
+        (Role.MEDIATOR, ["Espace médiation", "Nouvel accompagnement", "Mes lieux", "Mes données"]),
+        (Role.KIOSK_AGENT, ["Nouvel accompagnement", "Mes lieux", "Mes données"]),
         (Role.TELECENTRE_MANAGER, ["Mes lieux", "Mes données"]),
-        (Role.PROGRAMME_MANAGER, ["Mes lieux", "Mes données", "Import LMN"]),
-        (Role.ADMINISTRATOR, ["Mes lieux", "Mes données", "Import LMN"]),
+        (
+            Role.PROGRAMME_MANAGER,
+            ["Espace médiation", "Statistiques EPN", "Mes lieux", "Mes données", "Import LMN"],
+        ),
+        (Role.ADMINISTRATOR, ["Espace médiation", "Statistiques EPN", "Mes lieux", "Mes données", "Import LMN"]),
     ],
 )
 def test_menu_by_role(make_user, grant, organisation, role, expected):
@@ -50,6 +53,8 @@ def test_menu_links_resolve(make_user, grant):
     grant(user, Role.ADMINISTRATOR)
     urls = [entry.url for entry in menu_for(User.objects.get(pk=user.pk))]
     assert urls == [
+        reverse("mediation:home"),
+        reverse("mediation:statistics"),
         reverse("places:mine"),
         reverse("accounts:my_data"),
         reverse("places:import"),

@@ -9,9 +9,7 @@ what the item cost); items bought without a known price are counted and shown ap
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 from cybercantal.accounts.models import Role
 from cybercantal.accounts.permissions import is_platform_manager
 from cybercantal.accounts.queries import objects_in_scope
+from cybercantal.core.spreadsheet import csv_text, decimal_fr
 from cybercantal.mediation.models import Equipment, EquipmentEvent, EquipmentStatus
 from cybercantal.mediation.services.equipment import eligible_places_q, normalise_serial
 from cybercantal.places.models import Place, PlaceKind, PlaceOffer
@@ -182,12 +181,10 @@ def renewal_forecast(
     return forecast
 
 
-def _decimal_fr(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",")
+def forecast_csv_rows(forecast: Forecast) -> Iterator[list[Any]]:
+    """The forecast as CSV rows: one per place and renewal year, then the totals per year.
 
-
-def forecast_csv_rows(forecast: Forecast) -> Iterator[list[str]]:
-    """The forecast as CSV rows: one per place and renewal year, then the totals per year."""
+    Raw values: the writer (``core.spreadsheet``) makes every text cell safe."""
     yield [
         _("lieu"),
         _("commune"),
@@ -207,22 +204,22 @@ def forecast_csv_rows(forecast: Forecast) -> Iterator[list[str]]:
                 row.place.name,
                 row.place.commune.name,
                 row.place.get_kind_display(),
-                str(year),
-                str(cell.count),
-                str(cell.overdue),
-                _decimal_fr(cell.cost),
-                str(cell.unpriced),
+                year,
+                cell.count,
+                cell.overdue,
+                decimal_fr(cell.cost),
+                cell.unpriced,
             ]
     for year, cell in forecast.year_rows():
         yield [
             _("Total"),
             "",
             "",
-            str(year),
-            str(cell.count),
-            str(cell.overdue),
-            _decimal_fr(cell.cost),
-            str(cell.unpriced),
+            year,
+            cell.count,
+            cell.overdue,
+            decimal_fr(cell.cost),
+            cell.unpriced,
         ]
     total = forecast.total
     yield [
@@ -230,17 +227,13 @@ def forecast_csv_rows(forecast: Forecast) -> Iterator[list[str]]:
         "",
         "",
         _("toutes"),
-        str(total.count),
-        str(total.overdue),
-        _decimal_fr(total.cost),
-        str(total.unpriced),
+        total.count,
+        total.overdue,
+        decimal_fr(total.cost),
+        total.unpriced,
     ]
 
 
 def forecast_csv(forecast: Forecast) -> str:
     """``;``-separated, French decimals, UTF-8 with BOM: opens as-is in a French spreadsheet."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerows(forecast_csv_rows(forecast))
-    return out.getvalue()
+    return csv_text(forecast_csv_rows(forecast))

@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cybercantal.accounts.models import Role
+from cybercantal.accounts.models import Role, User
 from cybercantal.mediation import models as m
 from cybercantal.mediation.services import accompaniments as services
+from cybercantal.places.models import Place
 
 from .factories import SessionFactory
 from .factories_accompaniments import collective_kwargs, days_ago, make_beneficiary, record_kwargs
@@ -385,6 +386,18 @@ def test_csv_export_columns_and_escaping(client, people, epn):
     assert individual["Thématiques numériques"] == "Courriel"
     assert by_type["Atelier collectif"]["Participants"] == "4"
     assert "Vermenouze" not in b"".join(client.get(EXPORT).streaming_content).decode()
+
+
+def test_csv_export_quotes_place_and_person_names_that_look_like_formulas(client, people, epn):
+    services.accompaniment_create(actor=people["mediator"], **record_kwargs(epn))
+    Place.objects.filter(pk=epn.pk).update(name='=HYPERLINK("http://x")')
+    User.objects.filter(pk=people["mediator"].pk).update(first_name="@SUM(A1)", last_name="")
+    client.force_login(people["mediator"])
+    header, row = _csv(client.get(EXPORT))
+    line = dict(zip(header, row, strict=True))
+    assert line["Structure"] == '\'=HYPERLINK("http://x")'
+    assert line["Rédigé par"] == "'@SUM(A1)"
+    assert line["Durée (minutes)"] == "30"
 
 
 def test_csv_export_only_what_the_person_may_see(client, people, epn, other_epn):

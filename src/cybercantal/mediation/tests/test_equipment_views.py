@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 from html import unescape
@@ -435,3 +437,13 @@ def test_forecast_csv_download(client, manager, college_fleet):
     assert "Collège de la Jordanne" in text
     assert "6500,00" in text
     assert "EPN du Pays Vert" not in text
+
+
+def test_forecast_csv_quotes_a_place_name_that_looks_like_a_formula(client, manager, territory):
+    college = make_college(name='=HYPERLINK("http://x")')
+    make_equipment(place=college, serial_number="F-1", bought_on=dt.date(2019, 9, 1), price=Decimal("650.00"))
+    client.force_login(manager)
+    text = client.get(FORECAST_CSV, {"annees": 5, "colleges": "on"}).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
+    assert rows[1][4:7] == ["1", "1", "650,00"]

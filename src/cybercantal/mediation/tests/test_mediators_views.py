@@ -394,3 +394,13 @@ def test_label_list_query_count_does_not_grow(client, manager, django_assert_max
         response = client.get(reverse("mediation:label_list"))
     assert response.status_code == 200
     assert response.content.decode().count("Charte NetPublic :") == 25
+
+
+def test_programme_csv_quotes_a_name_that_looks_like_a_formula(client, manager, aid, mediator, employer):
+    User.objects.filter(pk=mediator.user_id).update(first_name='=HYPERLINK("http://x")', last_name="")
+    Organisation.objects.filter(pk=employer.pk).update(name="+33 Mairie")
+    client.force_login(manager)
+    text = b"".join(client.get(reverse("mediation:aid_programme_csv")).streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][:2] == ['\'=HYPERLINK("http://x")', "'+33 Mairie"]
+    assert rows[1][6:] == ["45000,00", "1234,56", "43765,44"]  # amounts stay numbers

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cybercantal.accounts.models import Role
+from cybercantal.places.models import Place
 from cybercantal.places.tests.factories import PlaceFactory
 
 from . import factories_statistics as data
@@ -233,6 +234,18 @@ def test_csv_has_the_figures(client, manager, dataset):
 
     themes = client.get(URL, {"annee": 2025, "format": "csv", "tableau": "thematiques"}).content.decode("utf-8-sig")
     assert "Courriel;1;4;2;1,3;2" in themes
+
+
+def test_csv_quotes_a_place_name_that_looks_like_a_formula(client, manager, dataset, epn):
+    Place.objects.filter(pk=epn.pk).update(name='=HYPERLINK("http://x")')
+    client.force_login(manager)
+    response = client.get(URL, {"annee": 2025, "format": "csv", "tableau": "lieux"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header, *lines = rows
+    line = next(dict(zip(header, line, strict=True)) for line in lines if "HYPERLINK" in line[0])
+    assert line["Lieu"] == '\'=HYPERLINK("http://x") (Ydes)'
+    assert line["Séances tenues"] == "2"
+    assert line["Taux de remplissage (%)"] == "33,3"
 
 
 def _ods_sheets(content: bytes) -> dict[str, list[list[str]]]:

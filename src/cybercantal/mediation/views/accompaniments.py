@@ -3,7 +3,6 @@ export, and the path of a followed person (thin: see services and queries)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cybercantal.accounts.decorators import permission_required_for_object, role_required
 from cybercantal.accounts.models import Role
+from cybercantal.core.spreadsheet import csv_response
 
 from ..forms.accompaniments import (
     VARIANT_OF_KIND,
@@ -277,16 +277,8 @@ def accompaniment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "mediation/accompaniments/list.html", context)
 
 
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP "CSV injection")."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(CSV_DANGEROUS) else text
-
-
-def _csv_rows(queryset: Any) -> Iterator[list[str]]:
+def _csv_rows(queryset: Any) -> Iterator[list[Any]]:
+    """The header, then one row per record (each cell goes through ``safe_cell`` when written)."""
     themes = Accompaniment._meta.get_field("themes")
     admin_themes = Accompaniment._meta.get_field("admin_themes")
     equipment = Accompaniment._meta.get_field("equipment_used")
@@ -313,34 +305,26 @@ def _csv_rows(queryset: Any) -> Iterator[list[str]]:
     ]
     for record in queryset.iterator(chunk_size=2000):
         yield [
-            csv_cell(value)
-            for value in (
-                record.pk,
-                record.date.isoformat(),
-                record.get_kind_display(),
-                record.place.name,
-                record.place.commune.name if record.place.commune_id else "",
-                record.author.get_full_name(),
-                record.duration_minutes,
-                record.get_place_type_display(),
-                " | ".join(themes.labels(record.themes)),  # type: ignore[attr-defined]
-                " | ".join(admin_themes.labels(record.admin_themes)),  # type: ignore[attr-defined]
-                " | ".join(equipment.labels(record.equipment_used)),  # type: ignore[attr-defined]
-                record.get_autonomy_display(),
-                record.oriented_to,
-                record.get_help_reason_display(),
-                record.get_outcome_display(),
-                _("oui") if record.beneficiary_id else _("non"),
-                record.participants,
-                *[getattr(record, name) for name in services.COUNT_FIELDS],
-                record.notes,
-            )
+            record.pk,
+            record.date.isoformat(),
+            record.get_kind_display(),
+            record.place.name,
+            record.place.commune.name if record.place.commune_id else "",
+            record.author.get_full_name(),
+            record.duration_minutes,
+            record.get_place_type_display(),
+            " | ".join(themes.labels(record.themes)),  # type: ignore[attr-defined]
+            " | ".join(admin_themes.labels(record.admin_themes)),  # type: ignore[attr-defined]
+            " | ".join(equipment.labels(record.equipment_used)),  # type: ignore[attr-defined]
+            record.get_autonomy_display(),
+            record.oriented_to,
+            record.get_help_reason_display(),
+            record.get_outcome_display(),
+            _("oui") if record.beneficiary_id else _("non"),
+            record.participants,
+            *[getattr(record, name) for name in services.COUNT_FIELDS],
+            record.notes,
         ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 @role_required(*TEAM_ROLES)
@@ -349,17 +333,7 @@ def accompaniment_export(request: HttpRequest) -> StreamingHttpResponse:
     """The list's records (same filters), one row each, ``;``-separated with a BOM."""
     _form, queryset = _filtered(request)
     queryset = queryset.select_related("place__commune", "author")
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff"
-        for row in _csv_rows(queryset):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    name = f"accompagnements-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_response(f"accompagnements-{timezone.localdate():%Y-%m-%d}.csv", _csv_rows(queryset), stream=True)
 
 
 # --- followed beneficiaries ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cybercantal.accounts.decorators import permission_required_for_object
 from cybercantal.accounts.forms import add_service_errors
 from cybercantal.core.money import format_euros
+from cybercantal.core.spreadsheet import csv_response
 from cybercantal.mediation.forms import equipment as forms
 from cybercantal.mediation.models import Equipment, EquipmentStatus
 from cybercantal.mediation.queries import equipment as queries
@@ -420,11 +421,9 @@ def equipment_forecast(request: HttpRequest) -> HttpResponse:
 def equipment_forecast_csv(request: HttpRequest) -> HttpResponse:
     form = forms.ForecastForm(request.GET or None)
     forecast = queries.renewal_forecast(years=form.years(), colleges_only=form.colleges_only())
-    response = HttpResponse(queries.forecast_csv(forecast), content_type="text/csv; charset=utf-8")
     scope = "colleges" if forecast.colleges_only else "reseau"
     name = f"renouvellement-materiel-{scope}-{forecast.renewal_years}ans-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_response(name, queries.forecast_csv_rows(forecast))
 
 
 urlpatterns = [

@@ -9,7 +9,6 @@ Who may use them:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from cybercantal.accounts.decorators import permission_required_for_object, role
 from cybercantal.accounts.forms import add_service_errors
 from cybercantal.accounts.models import Role, User
 from cybercantal.core.money import format_euros
+from cybercantal.core.spreadsheet import csv_response, decimal_fr
 from cybercantal.mediation.forms import mediators as forms
 from cybercantal.mediation.models import HiringAid, Mediator, PlaceLabel, Qualification
 from cybercantal.mediation.queries import mediators as queries
@@ -377,75 +377,50 @@ def programme(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_cell(value: Any) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_amount(value: Any) -> str:
-    return f"{value:.2f}".replace(".", ",")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @permission_required("mediation.manage_hiring_aid")
 def programme_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Programme team: the aids as CSV (``;``, decimal comma, UTF-8 with BOM: opens in a spreadsheet)."""
     summary = queries.programme()
 
-    def lines() -> Iterator[str]:
-        writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
-        yield "\ufeff"
-        yield writer.writerow(
-            [
-                _("Médiateur"),
-                _("Employeur"),
-                _("Début"),
-                _("Fin"),
-                _("Statut"),
-                _("Montant annuel"),
-                _("Engagé"),
-                _("Versé"),
-                _("Reste à verser"),
-            ]
-        )
+    def rows() -> Iterator[list[Any]]:
+        yield [
+            _("Médiateur"),
+            _("Employeur"),
+            _("Début"),
+            _("Fin"),
+            _("Statut"),
+            _("Montant annuel"),
+            _("Engagé"),
+            _("Versé"),
+            _("Reste à verser"),
+        ]
         for aid in summary.aids:
-            yield writer.writerow(
-                [
-                    _csv_cell(aid.mediator),
-                    _csv_cell(aid.employer.name),
-                    aid.starts_on.isoformat(),
-                    aid.ends_on.isoformat(),
-                    aid.get_status_display(),
-                    _csv_amount(aid.amount_per_year),
-                    _csv_amount(aid.committed_amount),
-                    _csv_amount(aid.paid),
-                    _csv_amount(aid.committed_amount - aid.paid),
-                ]
-            )
-        total = summary.total
-        yield writer.writerow(
-            [
-                _("Total"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                _csv_amount(total.committed),
-                _csv_amount(total.paid),
-                _csv_amount(total.remaining),
+            yield [
+                aid.mediator,
+                aid.employer.name,
+                aid.starts_on.isoformat(),
+                aid.ends_on.isoformat(),
+                aid.get_status_display(),
+                decimal_fr(aid.amount_per_year),
+                decimal_fr(aid.committed_amount),
+                decimal_fr(aid.paid),
+                decimal_fr(aid.committed_amount - aid.paid),
             ]
-        )
+        total = summary.total
+        yield [
+            _("Total"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            decimal_fr(total.committed),
+            decimal_fr(total.paid),
+            decimal_fr(total.remaining),
+        ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    filename = f"aides-embauche-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(f"aides-embauche-{timezone.localdate():%Y%m%d}.csv", rows(), stream=True)
 
 
 # --- Labels ----------------------------------------------------------------------------------

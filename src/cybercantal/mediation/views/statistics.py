@@ -9,7 +9,6 @@ module only lays them out (HTML, SVG, CSV, ODS, PDF).
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cybercantal.accounts.decorators import permission_required_for_object
+from cybercantal.core import spreadsheet
+from cybercantal.core.spreadsheet import decimal_fr
 
 from ..forms.statistics import StatisticsFilterForm
 from ..queries import statistics as queries
@@ -287,14 +288,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
 # --- CSV and ODS ---------------------------------------------------------------------------------
 
 
-def _csv_cell(value: Any, column_kind: str) -> str:
-    if value is None:
-        return ""
-    if column_kind == "percent":
-        return str((Decimal(value) * 100).quantize(Decimal("0.1"))).replace(".", ",")
-    if isinstance(value, Decimal):
-        return str(value).replace(".", ",")
-    return str(value)
+def _csv_value(value: Any, column_kind: str) -> Any:
+    """A percentage as ``33,3`` (the header says "(%)"); other figures as they are."""
+    if column_kind == "percent" and value is not None:
+        return decimal_fr(Decimal(value) * 100, places=1)
+    return value
 
 
 def csv_response(stats: Statistics, slug: str) -> HttpResponse:
@@ -302,19 +300,18 @@ def csv_response(stats: Statistics, slug: str) -> HttpResponse:
         table = stats.table(slug)
     except KeyError as exc:
         raise Http404(_("Ce tableau n'existe pas.")) from exc
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"statistiques-epn-{_slug_of(stats.filters)}-{table.slug}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # spreadsheets then read the file as UTF-8
-    writer = csv.writer(response, delimiter=";")
     headers = [
         f"{header} (%)" if column.kind == "percent" else header
         for header, column in zip(table.headers, table.columns, strict=True)
     ]
-    writer.writerow([table.first_header, *headers])
-    for row in [*table.rows, *([table.total] if table.total else [])]:
-        writer.writerow([row.label, *[_csv_cell(column.raw(row.figures), column.kind) for column in table.columns]])
-    return response
+    rows = [
+        [table.first_header, *headers],
+        *(
+            [row.label, *[_csv_value(column.raw(row.figures), column.kind) for column in table.columns]]
+            for row in [*table.rows, *([table.total] if table.total else [])]
+        ),
+    ]
+    return spreadsheet.csv_response(f"statistiques-epn-{_slug_of(stats.filters)}-{table.slug}.csv", rows)
 
 
 def ods_bytes(stats: Statistics) -> bytes:

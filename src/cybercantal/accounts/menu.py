@@ -43,6 +43,11 @@ def menu_for(user: Any) -> list[MenuEntry]:
         wanted.append((_("Nouvel accompagnement"), "mediation:accompaniment_create"))
     if manager:  # mediation.view_network_statistics
         wanted.append((_("Statistiques EPN"), "mediation:statistics"))
+    # Public-service kiosks: the agents' screen, the fleet for the programme team.
+    if Role.KIOSK_AGENT in roles:
+        wanted.append((_("Demandes d'aide (bornes)"), "kiosks:agent_screen"))
+    if manager:  # kiosks.view_fleet
+        wanted.append((_("Bornes"), "kiosks:fleet"))
     if manager or roles & set(PLACE_EDITOR_ROLES):
         wanted.append((_("Mes lieux"), "places:mine"))
     wanted.append((_("Mes données"), "accounts:my_data"))

@@ -172,3 +172,31 @@ rules.add_perm("mediation.manage_free_access", is_platform_manager | mediator_he
 # Statistics: mediators see their places', the programme team the whole network's.
 rules.add_perm("mediation.view_statistics", is_platform_manager | is_mediator)
 rules.add_perm("mediation.view_network_statistics", is_platform_manager)
+
+# --- Kiosks (public-service bornes) --------------------------------------------------------------
+# Kiosk objects are checked through their host place: a kiosk has ``place``; a help request
+# or an incident has ``kiosk.place``.
+
+
+def has_role_at_kiosk(roles: Iterable[str] | str) -> rules.Predicate:
+    """Object-level: an active membership with one of ``roles`` on the host place of the
+    object (a kiosk, or anything with a ``kiosk``)."""
+    wanted = frozenset([roles] if isinstance(roles, str) else roles)
+
+    def check(user: Any, obj: Any) -> bool:
+        kiosk = getattr(obj, "kiosk", obj)
+        return holds_role_on(user, wanted, getattr(kiosk, "place", None))
+
+    return rules.Predicate(check, name=f"has_role_at_kiosk:{','.join(sorted(wanted))}")
+
+
+agent_here = has_role_at_kiosk(Role.KIOSK_AGENT)
+
+rules.add_perm("kiosks", is_platform_manager)
+rules.add_perm("kiosks.manage_fleet", is_platform_manager)  # kiosks, tokens, incidents' causes
+rules.add_perm("kiosks.view_fleet", is_platform_manager)  # dashboard, coverage, uptime, usage
+rules.add_perm("kiosks.manage_catalogue", is_platform_manager)  # procedures and their revisions
+rules.add_perm("kiosks.manage_training", is_platform_manager)  # training sessions, attendees
+rules.add_perm("kiosks.view_statistics", is_platform_manager)  # reasons and outcomes per canton
+rules.add_perm("kiosks.use_agent_screen", is_kiosk_agent)
+rules.add_perm("kiosks.handle_help_request", agent_here)  # obj: kiosk or help request

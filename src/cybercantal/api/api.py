@@ -128,3 +128,4 @@ from cybercantal.territory.api import router as territory_router  # noqa: E402
 api.add_router("/territoire/", territory_router)
 
 api.add_router("/lieux/", "cybercantal.places.api.router")
+api.add_router("/bornes/", "cybercantal.kiosks.api.router")

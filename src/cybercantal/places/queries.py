@@ -230,6 +230,11 @@ def resolve_commune(text: str) -> CommuneMatch:
     exact = [commune for commune in candidates if normalise(" ".join(_terms(commune.name))) == wanted]
     if len(exact) == 1:
         return CommuneMatch(commune=exact[0])
+    # A current commune and a former one merged into another can share a name (Murat): the
+    # person means the current one.
+    current = [commune for commune in exact if commune.kind == Commune.Kind.ACTUELLE]
+    if len(current) == 1:
+        return CommuneMatch(commune=current[0])
     if len(candidates) == 1:
         return CommuneMatch(commune=candidates[0])
     return CommuneMatch(suggestions=candidates)

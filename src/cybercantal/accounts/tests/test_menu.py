@@ -22,13 +22,16 @@ def _labels(user) -> list[str]:
         (Role.CITIZEN, ["Mes données"]),
         (Role.TEACHER, ["Mes données"]),
         (Role.MEDIATOR, ["Espace médiation", "Nouvel accompagnement", "Mes lieux", "Mes données"]),
-        (Role.KIOSK_AGENT, ["Nouvel accompagnement", "Mes lieux", "Mes données"]),
+        (Role.KIOSK_AGENT, ["Nouvel accompagnement", "Demandes d'aide (bornes)", "Mes lieux", "Mes données"]),
         (Role.TELECENTRE_MANAGER, ["Mes lieux", "Mes données"]),
         (
             Role.PROGRAMME_MANAGER,
-            ["Espace médiation", "Statistiques EPN", "Mes lieux", "Mes données", "Import LMN"],
+            ["Espace médiation", "Statistiques EPN", "Bornes", "Mes lieux", "Mes données", "Import LMN"],
         ),
-        (Role.ADMINISTRATOR, ["Espace médiation", "Statistiques EPN", "Mes lieux", "Mes données", "Import LMN"]),
+        (
+            Role.ADMINISTRATOR,
+            ["Espace médiation", "Statistiques EPN", "Bornes", "Mes lieux", "Mes données", "Import LMN"],
+        ),
     ],
 )
 def test_menu_by_role(make_user, grant, organisation, role, expected):
@@ -55,6 +58,7 @@ def test_menu_links_resolve(make_user, grant):
     assert urls == [
         reverse("mediation:home"),
         reverse("mediation:statistics"),
+        reverse("kiosks:fleet"),
         reverse("places:mine"),
         reverse("accounts:my_data"),
         reverse("places:import"),

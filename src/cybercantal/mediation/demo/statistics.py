@@ -8,4 +8,4 @@ from __future__ import annotations
 def load(*, rng_seed: int = 15) -> dict[str, int]:
     from cybercantal.mediation.services.statistics import statistics_rebuild_months
 
-    return {"statistics_months": statistics_rebuild_months()}
+    return {"mois de statistiques": statistics_rebuild_months()}

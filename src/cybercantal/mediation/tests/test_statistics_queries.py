@@ -293,6 +293,6 @@ def test_demo_load_builds_the_aggregate_idempotently(dataset):
     from cybercantal.mediation.demo.statistics import load
 
     first = load()
-    assert first["statistics_months"] > 0
+    assert first["mois de statistiques"] > 0
     assert load() == first
     assert covered_until() is not None

@@ -52,6 +52,8 @@ def places(geo):
             latitude=44.9264,
             longitude=2.4397,
             services=[schema.Service.LOISIRS_ET_CREATIONS_NUMERIQUES],
+            # Never open, so that the "ouvert" filter does not depend on when the test runs.
+            opening_hours="Mo-Su off",
         ),
         "draft": PlaceFactory(
             name="Brouillon de Riom",

@@ -237,3 +237,14 @@ def test_open_now_across_midnight_agrees_with_the_status(small_cantal, moment, i
     night = PlaceFactory(name="Nocturne", commune=small_cantal["communes"]["murat"], opening_hours="Fr 20:00-02:00")
     assert hours.status(night.opening_hours, moment).is_open is is_open
     assert (names(queries.directory(open_now=True, at=moment)) == ["Nocturne"]) is is_open
+
+
+def test_a_name_shared_by_a_current_and_a_former_commune_means_the_current_one(territory):
+    from cybercantal.places.queries import resolve_commune
+    from cybercantal.territory.models import Commune
+
+    assert Commune.objects.filter(name="Murat").count() > 1  # Murat and a former commune
+    match = resolve_commune("murat")
+    assert match.commune is not None
+    assert match.commune.kind == Commune.Kind.ACTUELLE
+    assert match.commune.name == "Murat"

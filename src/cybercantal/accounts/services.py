@@ -44,11 +44,17 @@ class NotAllowed(PermissionDenied):
     """The actor may not do this. ``str(exc)`` is a French sentence for the person."""
 
 
-def _require(actor: User | None, perm: str, obj: Any = None, message: str = "") -> None:
+def require_permission(actor: Any, perm: str, obj: Any = None, message: str = "") -> None:
+    """The check every service of every app starts with: ``actor`` (a user, or None for the
+    platform itself: demo data, periodic jobs) must hold ``perm`` on ``obj``, else
+    ``NotAllowed`` with a French sentence (``message`` or a general one)."""
     if actor is None:  # the platform itself
         return
     if not actor.has_perm(perm, obj):
         raise NotAllowed(message or _("Vous n'avez pas le droit de faire cette opération."))
+
+
+_require = require_permission
 
 
 # --- Organisations ----------------------------------------------------------------------------

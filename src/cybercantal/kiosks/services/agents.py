@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cybercantal.accounts.models import Role, RoleMembership, User
+from cybercantal.accounts.services import require_permission
 from cybercantal.core import journal
 from cybercantal.core.db import lock_for_update
 from cybercantal.mediation.models import AccompanimentKind, EquipmentUsed
@@ -70,8 +71,10 @@ def agent_user_ids(user_ids: Iterable[int] | None = None, *, on: dt.date | None 
 
 
 def _require(actor: Any, perm: str, obj: Any = None) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_perm(perm, obj):
+    """Training and help records always have a person behind them: no system actor here."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("Vous n'avez pas le droit de faire cela."))
+    require_permission(actor, perm, obj)
 
 
 # --- Training sessions ---------------------------------------------------------------------------

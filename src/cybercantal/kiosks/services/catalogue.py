@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cybercantal.accounts.services import require_permission
 from cybercantal.core import journal
 from cybercantal.core.db import lock_for_update
 from cybercantal.core.text import normalise
@@ -63,10 +64,8 @@ SEED_COMMENT = "Catalogue initial"
 
 
 def _require(actor: Any) -> None:
-    if actor is None:  # the system
-        return
-    if not actor.has_perm("kiosks.manage_catalogue"):
-        raise PermissionDenied(_("Vous n'avez pas le droit de modifier le catalogue des démarches."))
+    message = _("Vous n'avez pas le droit de modifier le catalogue des démarches.")
+    require_permission(actor, "kiosks.manage_catalogue", message=message)
 
 
 def _author(actor: Any) -> Any:

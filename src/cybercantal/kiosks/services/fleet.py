@@ -27,13 +27,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cybercantal.accounts.models import Role, RoleMembership
+from cybercantal.accounts.services import require_permission
 from cybercantal.core import journal
 from cybercantal.core.db import lock_for_update
 from cybercantal.core.links import absolute_url
@@ -122,8 +123,7 @@ def token_prefix(token: str) -> str:
 
 
 def _require(actor: Any, perm: str = MANAGE_PERM) -> None:
-    if actor is not None and not actor.has_perm(perm):
-        raise PermissionDenied(_("Seule l'équipe du programme gère le parc de bornes."))
+    require_permission(actor, perm, message=_("Seule l'équipe du programme gère le parc de bornes."))
 
 
 def _clean(data: dict[str, Any], *, kiosk: Kiosk | None) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from cybercantal.accounts import services as accounts_services
 from cybercantal.accounts.models import Organisation, Role, RoleMembership, User
-from cybercantal.accounts.services import NotAllowed
+from cybercantal.accounts.services import NotAllowed, require_permission
 from cybercantal.core import journal
 from cybercantal.core.db import lock_for_update
 from cybercantal.core.money import format_euros, round_cents
@@ -72,11 +72,7 @@ _UNSET: Any = object()
 EMPLOYER_KINDS = (Organisation.Kind.COMMUNE, Organisation.Kind.EPCI, Organisation.Kind.ASSOCIATION)
 
 
-def _require(actor: User | None, perm: str, obj: Any = None, message: str = "") -> None:
-    if actor is None:  # the platform itself
-        return
-    if not actor.has_perm(perm, obj):
-        raise NotAllowed(message or _("Vous n'avez pas le droit de faire cette opération."))
+_require = require_permission
 
 
 def _date(value: dt.date) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from cybercantal.accounts.models import Role
 from cybercantal.accounts.queries import holds_role_on
+from cybercantal.accounts.services import require_permission
 from cybercantal.core import journal
 from cybercantal.core.db import lock_for_update
 from cybercantal.core.tasks import email_on_commit
@@ -56,11 +57,7 @@ UNSET: Any = object()
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _require(actor: Any, perm: str, obj: Any = None) -> None:
-    if actor is None:  # the system: demo data, periodic jobs
-        return
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(_("Vous n'avez pas le droit de faire cette action."))
+_require = require_permission  # actor None: the system (demo data, periodic jobs)
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from cybercantal.core.fields import MultiChoiceField
+from cybercantal.core.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 from cybercantal.territory.models import Canton, Commune
 
 from . import hours, schema, services
@@ -302,3 +303,22 @@ def _to_time(minutes: int) -> time:
     if minutes >= hours.MINUTES_PER_DAY:
         return time(0, 0)
     return time(minutes // 60, minutes % 60)
+
+
+def _place_label(place: Place) -> str:
+    commune = getattr(place, "commune", None)
+    return f"{place.name} ({commune.name})" if commune is not None else place.name
+
+
+class PlaceChoiceField(SafeModelChoiceField):
+    """Choose one place, shown as "Name (Commune)" (select ``commune`` in the queryset)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return _place_label(obj)
+
+
+class PlaceMultipleChoiceField(SafeModelMultipleChoiceField):
+    """Choose several places, shown as "Name (Commune)"."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return _place_label(obj)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cybercantal.accounts.models import User
+from cybercantal.core.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 from cybercantal.mediation.models import AdminTheme, HelpReason, Outcome
 from cybercantal.places.models import Place
 from cybercantal.territory.models import Canton
@@ -58,36 +59,7 @@ class ServiceErrorsMixin:
                 self.add_error(None, messages)  # type: ignore[attr-defined]
 
 
-MAX_PK_DIGITS = 18
-
-
-def _plausible_key(value: Any, *, digits: bool = True) -> bool:
-    """A value a database lookup can take: no NUL byte, and for ids a short run of digits
-    (a huge number makes SQLite overflow)."""
-    text = str(value)
-    if "\x00" in text or len(text) > 120:
-        return False
-    return not digits or (text.isdigit() and len(text) <= MAX_PK_DIGITS)
-
-
-class SafeModelChoiceField(forms.ModelChoiceField):
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        if not _plausible_key(value, digits=self.to_field_name is None):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
-class AttendeesField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value: Any) -> Any:
-        for item in value:
-            if not _plausible_key(item):
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
-                )
-        return super()._check_values(value)
-
+class AttendeesField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.email
 

@@ -11,12 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cybercantal.kiosks.models import ConnectionTechnology, KioskStatus
 from cybercantal.kiosks.services.fleet import host_places_q
+from cybercantal.places.forms import PlaceChoiceField
 from cybercantal.places.models import Place
-
-
-class PlaceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Place) -> str:
-        return f"{obj.name} ({obj.commune.name})"
 
 
 class KioskForm(forms.Form):

@@ -15,6 +15,7 @@ from cybercantal.accounts.models import Organisation
 from cybercantal.mediation.models import EquipmentKind, EquipmentStatus
 from cybercantal.mediation.queries import equipment as queries
 from cybercantal.mediation.services import equipment as services
+from cybercantal.places.forms import PlaceChoiceField
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -52,11 +53,6 @@ class PriceField(forms.CharField):
             return services.parse_price(text)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
-
-
-class PlaceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.commune.name})"
 
 
 class EquipmentForm(forms.Form):

@@ -16,6 +16,7 @@ from cybercantal.accounts.models import Organisation
 from cybercantal.mediation.models import LabelKind, Qualification
 from cybercantal.mediation.queries import mediators as queries
 from cybercantal.mediation.services.mediators import EMPLOYER_KINDS
+from cybercantal.places.forms import PlaceMultipleChoiceField
 
 
 class DateInput(forms.DateInput):
@@ -55,26 +56,6 @@ def _money_field(label: Any, help_text: Any = "") -> forms.DecimalField:
     )
 
 
-# The largest primary key a database column holds (bigint): a longer number is no choice.
-MAX_PK = 2**63 - 1
-
-
-class PlaceChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.commune.name})"
-
-    def _check_values(self, value: Any) -> Any:
-        # A number too large for the column would reach the database driver and end in a 500
-        # (SQLite: OverflowError): it is simply not one of the choices.
-        for key in value:
-            text = str(key)
-            if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > MAX_PK:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:30]}
-                )
-        return super()._check_values(value)
-
-
 def employers() -> Any:
     return Organisation.objects.filter(kind__in=EMPLOYER_KINDS).order_by("name")
 
@@ -104,7 +85,7 @@ class MediatorProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     started_on = _date_field(_("En poste depuis"), required=False)
-    places = PlaceChoiceField(
+    places = PlaceMultipleChoiceField(
         label=_("EPN où il ou elle travaille"),
         queryset=queries.epn_places(),
         required=False,

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cybercantal.places.forms import PlaceChoiceField
 from cybercantal.places.models import Place
 
 from ..models import DigitalTheme, Level, Mediator, Public, Workshop
@@ -62,12 +63,6 @@ class WorkshopForm(forms.Form):
     @classmethod
     def initial_from(cls, workshop: Workshop) -> dict[str, Any]:
         return {name: getattr(workshop, name) for name in cls.base_fields}
-
-
-class PlaceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Place) -> str:
-        commune = getattr(obj, "commune", None)
-        return f"{obj.name} ({commune.name})" if commune else obj.name
 
 
 class MediatorChoiceField(forms.ModelChoiceField):

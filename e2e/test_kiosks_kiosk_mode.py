@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from e2e.axe import axe_violations
@@ -44,7 +45,15 @@ def murat(transactional_db):
 def pause_clock(page: Page) -> None:
     """Stop the page's time where it is: from now on only ``clock.run_for`` moves it.
     (Resume it before running axe-core, which waits on timers of its own.)"""
-    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 0.1)  # seconds since the epoch
+    # The page's time keeps running between reading it and pausing: on a busy machine it can
+    # overtake the target, which Playwright refuses ("Cannot fast-forward to the past"). Retry.
+    for attempt in range(10):
+        try:
+            page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 0.1)  # seconds since the epoch
+            return
+        except PlaywrightError as error:
+            if "past" not in str(error) or attempt == 9:
+                raise
 
 
 def session_id(page: Page) -> str | None:

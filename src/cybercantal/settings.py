@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cybercantal.places",
     "cybercantal.mediation",
     "cybercantal.kiosks",
+    "cybercantal.grants",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -223,8 +224,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Private files (grant dossiers' quotes and invoices, later the ENT's documents): outside the
+# web root, no URL; only permission-checked views read them (``core.uploads.serve``).
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PRIVATE_ROOT}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
@@ -241,6 +246,10 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
             "location": os.environ.get("AWS_LOCATION", ""),
             "file_overwrite": False,
         },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**STORAGES["default"]["OPTIONS"], "location": os.environ.get("AWS_PRIVATE_LOCATION", "private")},
     }
 if DEBUG or TESTING:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -200,3 +200,34 @@ rules.add_perm("kiosks.manage_training", is_platform_manager)  # training sessio
 rules.add_perm("kiosks.view_statistics", is_platform_manager)  # reasons and outcomes per canton
 rules.add_perm("kiosks.use_agent_screen", is_kiosk_agent)
 rules.add_perm("kiosks.handle_help_request", agent_here)  # obj: kiosk or help request
+
+# --- Grants (Auverdata and other aid programmes) ------------------------------------------------
+# A dossier belongs to a business (``application.organisation``): its applicants are the people
+# with the business-applicant role on that organisation. Instructors and the programme team see
+# every dossier; the applicant sees theirs and never the instructors' private notes.
+
+applicant_of = has_role_on(Role.BUSINESS_APPLICANT)  # obj: an application (or the organisation)
+is_business_applicant = has_role(Role.BUSINESS_APPLICANT)
+
+
+@rules.predicate
+def application_is_editable(user: Any, application: Any) -> bool:
+    """Object-level: the dossier is a draft or waits for corrections."""
+    return application is not None and bool(getattr(application, "is_editable", False))
+
+
+is_grants_staff = is_grant_instructor | is_platform_manager
+
+rules.add_perm("grants", is_platform_manager)
+rules.add_perm("grants.manage_programmes", is_platform_manager)  # programmes, categories, envelope
+rules.add_perm("grants.import_coverage", is_platform_manager)
+rules.add_perm("grants.view_application", is_grants_staff | applicant_of)  # obj: application
+rules.add_perm("grants.edit_application", applicant_of & application_is_editable)  # obj: application
+rules.add_perm("grants.message_application", is_grants_staff | applicant_of)  # obj: application
+rules.add_perm("grants.claim_payment", applicant_of)  # obj: application (upload paid invoices)
+rules.add_perm("grants.instruct", is_grants_staff)  # queue, notes, lines, corrections
+rules.add_perm("grants.decide", is_grants_staff)  # accept, refuse, close
+rules.add_perm("grants.reopen_decision", is_grants_staff)  # explicit, journalled, with a reason
+rules.add_perm("grants.record_payment", is_grants_staff)  # check invoices, order the payment
+rules.add_perm("grants.export_payments", is_grants_staff)
+rules.add_perm("grants.view_dashboard", is_grants_staff)

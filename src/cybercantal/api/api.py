@@ -129,3 +129,4 @@ api.add_router("/territoire/", territory_router)
 
 api.add_router("/lieux/", "cybercantal.places.api.router")
 api.add_router("/bornes/", "cybercantal.kiosks.api.router")
+api.add_router("/aides/", "cybercantal.grants.api.router")

@@ -1,0 +1,7 @@
+"""API of the programmes part."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GrantsConfig(AppConfig):
+    name = "cybercantal.grants"
+    label = "grants"
+    verbose_name = "Aides aux entreprises (Auverdata)"

@@ -1,0 +1,5 @@
+"""applying part of the grants programme (issue 7)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

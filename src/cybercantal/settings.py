@@ -256,6 +256,8 @@ if DEBUG or TESTING:
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Quotes, invoices and attachments of grant dossiers (checked by content, see core.uploads).
+GRANTS_MAX_UPLOAD_BYTES = int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------------------

@@ -48,6 +48,14 @@ def menu_for(user: Any) -> list[MenuEntry]:
         wanted.append((_("Demandes d'aide (bornes)"), "kiosks:agent_screen"))
     if manager:  # kiosks.view_fleet
         wanted.append((_("Bornes"), "kiosks:fleet"))
+    # Grants: the business's dossiers; the queue and the dashboard for instructors and the team.
+    if Role.BUSINESS_APPLICANT in roles:
+        wanted.append((_("Mes demandes d'aide"), "grants:my_applications"))
+    if manager or Role.GRANT_INSTRUCTOR in roles:  # grants.instruct, grants.view_dashboard
+        wanted.append((_("Instruction des aides"), "grants:queue"))
+        wanted.append((_("Tableau de bord des aides"), "grants:dashboard"))
+    if manager:  # grants.manage_programmes
+        wanted.append((_("Dispositifs d'aide"), "grants:programme_list_manage"))
     if manager or roles & set(PLACE_EDITOR_ROLES):
         wanted.append((_("Mes lieux"), "places:mine"))
     wanted.append((_("Mes données"), "accounts:my_data"))

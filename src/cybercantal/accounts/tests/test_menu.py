@@ -24,13 +24,35 @@ def _labels(user) -> list[str]:
         (Role.MEDIATOR, ["Espace médiation", "Nouvel accompagnement", "Mes lieux", "Mes données"]),
         (Role.KIOSK_AGENT, ["Nouvel accompagnement", "Demandes d'aide (bornes)", "Mes lieux", "Mes données"]),
         (Role.TELECENTRE_MANAGER, ["Mes lieux", "Mes données"]),
+        (Role.BUSINESS_APPLICANT, ["Mes demandes d'aide", "Mes données"]),
+        (Role.GRANT_INSTRUCTOR, ["Instruction des aides", "Tableau de bord des aides", "Mes données"]),
         (
             Role.PROGRAMME_MANAGER,
-            ["Espace médiation", "Statistiques EPN", "Bornes", "Mes lieux", "Mes données", "Import LMN"],
+            [
+                "Espace médiation",
+                "Statistiques EPN",
+                "Bornes",
+                "Instruction des aides",
+                "Tableau de bord des aides",
+                "Dispositifs d'aide",
+                "Mes lieux",
+                "Mes données",
+                "Import LMN",
+            ],
         ),
         (
             Role.ADMINISTRATOR,
-            ["Espace médiation", "Statistiques EPN", "Bornes", "Mes lieux", "Mes données", "Import LMN"],
+            [
+                "Espace médiation",
+                "Statistiques EPN",
+                "Bornes",
+                "Instruction des aides",
+                "Tableau de bord des aides",
+                "Dispositifs d'aide",
+                "Mes lieux",
+                "Mes données",
+                "Import LMN",
+            ],
         ),
     ],
 )
@@ -41,7 +63,7 @@ def test_menu_by_role(make_user, grant, organisation, role, expected):
             user,
             role,
             scope=organisation
-            if role in {Role.MEDIATOR, Role.KIOSK_AGENT, Role.TELECENTRE_MANAGER, Role.TEACHER}
+            if role in {Role.MEDIATOR, Role.KIOSK_AGENT, Role.TELECENTRE_MANAGER, Role.TEACHER, Role.BUSINESS_APPLICANT}
             else None,
         )
     assert _labels(user) == expected

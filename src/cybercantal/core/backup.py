@@ -1,4 +1,4 @@
-"""Backup archives of the database and the media files, their restore, and the proof of it.
+"""Backup archives of the database and the stored files, their restore, and the proof of it.
 
 An archive is a ``.tar.gz`` file with:
 
@@ -13,8 +13,14 @@ An archive is a ``.tar.gz`` file with:
     schema with ``migrate`` from the code in place.
 
 * ``media/…`` — every file of the default storage (local folder or S3 bucket);
-* ``manifest.json`` — date, application version, migration state, rows per table, and the
-  SHA-256 of every other member.
+* ``private/…`` — every file of the ``private`` storage (grant dossiers' quotes and invoices:
+  ``PRIVATE_ROOT`` or a private prefix of the bucket, ADR 0009). Archives written before this
+  storage existed have no ``private/`` member and no ``private`` entry in the manifest: they
+  restore and verify as before, and leave the private storage alone;
+* ``manifest.json`` — date, application version, migration state, rows per table, files and
+  bytes per storage, and the SHA-256 of every other member.
+
+``--no-media`` leaves out both kinds of files (``include_media=False``).
 
 The three commands ``backup``, ``restore`` and ``restore_check`` are thin wrappers around
 ``create_backup``, ``restore_archive`` and ``check_archive`` (docs/sauvegarde.md).
@@ -54,6 +60,8 @@ from django.utils import timezone
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 MEDIA_PREFIX = "media/"
+PRIVATE_PREFIX = "private/"
+PRIVATE_ALIAS = "private"
 DATABASE_MEMBERS = {
     "sqlite": "database/cybercantal.sqlite3",
     "pg_dump": "database/cybercantal.pgdump",
@@ -238,7 +246,8 @@ def _dump_dumpdata(connection: BaseDatabaseWrapper, target: Path) -> tuple[dict[
             return read_state(cursor, connection.vendor)
 
 
-def _media_names(storage: Any, path: str = "") -> Iterator[str]:
+def _media_names(storage: Any, path: str = "", skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Every file of ``storage`` below ``path``, except in the folders ``skip``."""
     try:
         directories, files = storage.listdir(path)
     except FileNotFoundError:
@@ -246,7 +255,40 @@ def _media_names(storage: Any, path: str = "") -> Iterator[str]:
     for name in sorted(files):
         yield posixpath.join(path, name) if path else name
     for directory in sorted(directories):
-        yield from _media_names(storage, posixpath.join(path, directory) if path else directory)
+        sub = posixpath.join(path, directory) if path else directory
+        if sub not in skip:
+            yield from _media_names(storage, sub, skip)
+
+
+def _backend(alias: str) -> str | None:
+    """The backend class of a storage alias, as configured (``None`` when it is not)."""
+    config: Any = settings.STORAGES.get(alias)
+    return str(config["BACKEND"]) if config else None
+
+
+def _storage_root(storage: Any) -> str | None:
+    """Where a storage keeps its files, as one comparable string (``None`` when unknown)."""
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket:  # S3: the key prefix inside a bucket of an endpoint
+        endpoint = getattr(storage, "endpoint_url", None) or ""
+        prefix = str(getattr(storage, "location", "") or "").strip("/")
+        return f"s3://{endpoint}/{bucket}/{prefix}".rstrip("/")
+    location = getattr(storage, "location", None)
+    if location and hasattr(storage, "path"):  # a local folder
+        return "file://" + Path(location).resolve().as_posix().rstrip("/")
+    return None
+
+
+def _nested_folder(outer: Any, inner: Any) -> str | None:
+    """The folder of ``outer`` that holds the files of ``inner``, when ``inner`` lies inside it.
+
+    With the S3 settings, the private prefix (``private``) is a folder of the media bucket
+    (location ``""``): walking the media would archive the private files a second time, as media.
+    """
+    outer_root, inner_root = _storage_root(outer), _storage_root(inner)
+    if outer_root is None or inner_root is None or not inner_root.startswith(outer_root + "/"):
+        return None
+    return inner_root[len(outer_root) + 1 :].strip("/") or None
 
 
 class _HashingReader:
@@ -318,28 +360,27 @@ def create_backup(
             row_counts, migrations = _dump_dumpdata(connection, db_path)
 
         members: dict[str, dict[str, Any]] = {db_member: {"sha256": sha256_of(db_path), "size": db_path.stat().st_size}}
-        storage = storages["default"]
+        media_storage = storages["default"]
+        private_storage = storages[PRIVATE_ALIAS] if PRIVATE_ALIAS in settings.STORAGES else None
+        media_skip: frozenset[str] = frozenset()
+        if private_storage is not None:
+            nested = _nested_folder(media_storage, private_storage)
+            media_skip = frozenset({nested} if nested else ())
         archive_path = _archive_path(output_dir, now)
         partial = archive_path.with_name(f".{archive_path.name}.{secrets.token_hex(4)}.partiel")
-        media_count = media_bytes = 0
         try:
             # The archive holds personal data: readable by its owner only, from the start.
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
                 tar.add(db_path, arcname=db_member)
+                media_count = media_bytes = private_count = private_bytes = 0
                 if include_media:
-                    for name in _media_names(storage):
-                        info = tarfile.TarInfo(MEDIA_PREFIX + name)
-                        info.size = storage.size(name)
-                        info.mtime = int(now.timestamp())
-                        info.mode = 0o600
-                        with storage.open(name, "rb") as handle:
-                            reader = _HashingReader(handle)
-                            tar.addfile(info, reader)  # type: ignore[arg-type]
-                        members[MEDIA_PREFIX + name] = {"sha256": reader.digest.hexdigest(), "size": info.size}
-                        media_count += 1
-                        media_bytes += info.size
-                manifest = {
+                    media_count, media_bytes = _add_files(tar, members, media_storage, MEDIA_PREFIX, media_skip, now)
+                    if private_storage is not None:
+                        private_count, private_bytes = _add_files(
+                            tar, members, private_storage, PRIVATE_PREFIX, frozenset(), now
+                        )
+                manifest: dict[str, Any] = {
                     "format": FORMAT_VERSION,
                     "application": "cybercantal",
                     "version": app_version(),
@@ -350,9 +391,15 @@ def create_backup(
                     "row_counts": row_counts,
                     "media": {
                         "included": include_media,
-                        "storage": settings.STORAGES["default"]["BACKEND"],
+                        "storage": _backend("default"),
                         "files": media_count,
                         "bytes": media_bytes,
+                    },
+                    "private": {
+                        "included": include_media and private_storage is not None,
+                        "storage": _backend(PRIVATE_ALIAS),
+                        "files": private_count,
+                        "bytes": private_bytes,
                     },
                     "members": members,
                 }
@@ -366,6 +413,30 @@ def create_backup(
         finally:
             partial.unlink(missing_ok=True)
     return archive_path, manifest
+
+
+def _add_files(
+    tar: tarfile.TarFile,
+    members: dict[str, dict[str, Any]],
+    storage: Any,
+    prefix: str,
+    skip: frozenset[str],
+    now: datetime,
+) -> tuple[int, int]:
+    """Every file of ``storage`` into ``tar`` under ``prefix``; returns how many, and their bytes."""
+    count = total = 0
+    for name in _media_names(storage, skip=skip):
+        info = tarfile.TarInfo(prefix + name)
+        info.size = storage.size(name)
+        info.mtime = int(now.timestamp())
+        info.mode = 0o600
+        with storage.open(name, "rb") as handle:
+            reader = _HashingReader(handle)
+            tar.addfile(info, reader)  # type: ignore[arg-type]
+        members[prefix + name] = {"sha256": reader.digest.hexdigest(), "size": info.size}
+        count += 1
+        total += info.size
+    return count, total
 
 
 class _BytesReader:
@@ -554,6 +625,12 @@ def restore_archive(*, archive: Path, using: str = "default") -> CheckReport:
         manifest = extract_verified(archive, workdir, report)
         if not report.ok:
             raise BackupError("Archive refusée, rien n'a été modifié : " + " ; ".join(report.differences))
+        has_private = any(name.startswith(PRIVATE_PREFIX) for name in manifest["members"])
+        if has_private and PRIVATE_ALIAS not in settings.STORAGES:
+            raise BackupError(
+                "Archive refusée, rien n'a été modifié : elle contient des fichiers privés et aucun stockage "
+                "« private » n'est configuré (STORAGES)."
+            )
         report.info(f"Archive du {manifest['created_at']} (version {manifest['version']}) vérifiée.")
         database = manifest["database"]
         source = workdir / database["member"]
@@ -568,8 +645,18 @@ def restore_archive(*, archive: Path, using: str = "default") -> CheckReport:
             _load_dumpdata(source, connection)
         report.info(f"Base de données restaurée ({database['format']}).")
 
-        restored = _restore_media(workdir, manifest)
+        restored = _restore_files(workdir, manifest, MEDIA_PREFIX, storages["default"], "Le média")
         report.info(f"Médias restaurés : {restored} fichier(s).")
+        if has_private:
+            restored = _restore_files(workdir, manifest, PRIVATE_PREFIX, storages[PRIVATE_ALIAS], "Le fichier privé")
+            report.info(f"Fichiers privés restaurés : {restored} fichier(s).")
+        elif "private" not in manifest:
+            report.info(
+                "Fichiers privés : absents de cette archive (antérieure à leur sauvegarde) ; "
+                "le stockage privé n'a pas été modifié."
+            )
+        else:
+            report.info("Fichiers privés restaurés : 0 fichier(s).")
     compare_state(connection, manifest, report)
     pending = pending_migrations(connection)
     if pending:
@@ -577,19 +664,19 @@ def restore_archive(*, archive: Path, using: str = "default") -> CheckReport:
     return report
 
 
-def _restore_media(workdir: Path, manifest: dict[str, Any]) -> int:
-    storage = storages["default"]
+def _restore_files(workdir: Path, manifest: dict[str, Any], prefix: str, storage: Any, label: str) -> int:
+    """Write the archive's members under ``prefix`` back into ``storage``; returns how many."""
     restored = 0
     for name in sorted(manifest["members"]):
-        if not name.startswith(MEDIA_PREFIX):
+        if not name.startswith(prefix):
             continue
-        storage_name = name[len(MEDIA_PREFIX) :]
+        storage_name = name[len(prefix) :]
         if storage.exists(storage_name):
             storage.delete(storage_name)
         with (workdir / name).open("rb") as handle:
             saved = storage.save(storage_name, File(handle, name=storage_name))
         if saved != storage_name:
-            raise BackupError(f"Le média {storage_name} a été enregistré sous un autre nom ({saved}).")
+            raise BackupError(f"{label} {storage_name} a été enregistré sous un autre nom ({saved}).")
         restored += 1
     return restored
 
@@ -656,6 +743,31 @@ def _scratch_database(vendor: str, workdir: Path, report: CheckReport) -> Iterat
             cursor.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
 
 
+def _check_files(report: CheckReport, manifest: dict[str, Any], key: str, prefix: str, label: str) -> None:
+    """One line on the files of a storage, and a difference if their count or size disagrees."""
+    members = manifest.get("members") or {}
+    listed = [entry for name, entry in members.items() if name.startswith(prefix)]
+    if key not in manifest and not listed:
+        report.info(f"{label} : aucun dans cette archive (antérieure à leur sauvegarde).")
+        return
+    section = manifest.get(key) or {}
+    if not section.get("included", True):
+        media_included = (manifest.get("media") or {}).get("included", True)
+        reason = (
+            "stockage non configuré lors de la sauvegarde" if media_included else "sauvegarde faite avec --no-media"
+        )
+        report.info(f"{label} : non inclus dans cette archive ({reason}).")
+        return
+    files, size = section.get("files", 0), section.get("bytes", 0)
+    report.info(f"{label} : {files} fichier(s), {size} octets dans l'archive.")
+    actual_size = sum(int(entry.get("size") or 0) for entry in listed)
+    if key in manifest and (len(listed) != files or actual_size != size):
+        report.difference(
+            f"{label.lower()} : le manifeste annonce {files} fichier(s) et {size} octets, "
+            f"ses membres {prefix}… en comptent {len(listed)} et {actual_size} octets"
+        )
+
+
 def check_archive(*, archive: Path) -> CheckReport:
     """Prove that ``archive`` restores: into a scratch database, compared with its manifest."""
     report = CheckReport()
@@ -673,11 +785,8 @@ def check_archive(*, archive: Path) -> CheckReport:
             report.info(f"Sommes de contrôle : {archive_differences} écart(s) sur {len(members)} membre(s).")
         else:
             report.info(f"Sommes de contrôle : les {len(members)} membre(s) sont conformes au manifeste.")
-        media = manifest.get("media") or {}
-        if media.get("included", True):
-            report.info(f"Médias : {media.get('files', 0)} fichier(s), {media.get('bytes', 0)} octets dans l'archive.")
-        else:
-            report.info("Médias : non inclus dans cette archive (sauvegarde faite avec --no-media).")
+        _check_files(report, manifest, "media", MEDIA_PREFIX, "Médias")
+        _check_files(report, manifest, "private", PRIVATE_PREFIX, "Fichiers privés")
 
         database = manifest["database"]
         source = workdir / "archive" / database["member"]

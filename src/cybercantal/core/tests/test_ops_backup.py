@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import secrets
 import shutil
 import stat
 import tarfile
@@ -15,7 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -31,15 +32,35 @@ needs_pg_dump = pytest.mark.skipif(
 )
 
 
+QUOTE = b"%PDF-1.4 devis de l'entreprise"
+INVOICE = b"%PDF-1.4 facture acquittee"
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def private_root(settings):
+    """The private storage, in a folder of its own under the test settings' PRIVATE_ROOT.
+
+    Other tests (grants) leave files in PRIVATE_ROOT and may run at the same time: a folder per
+    test keeps the archives' content exact and never touches their files. Removed afterwards.
+    """
+    location = Path(settings.PRIVATE_ROOT) / f"sauvegarde-{secrets.token_hex(6)}"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}},
+    }
+    yield location
+    shutil.rmtree(location, ignore_errors=True)
+
+
 @pytest.fixture
 def platform_data():
-    """A few rows in several tables, a journal, and two media files; returns the counts before."""
+    """Rows in several tables, a journal, two media files and two private files; the counts before."""
     before = table_counts()
     user = get_user_model().objects.create_user(email="claire@example.org", password="x" * 12)
     Group.objects.create(name="Animateurs")
@@ -47,6 +68,8 @@ def platform_data():
         journal.record(actor=user, action=action, data={"n": action})
     default_storage.save("lieux/photo.jpg", ContentFile(b"\xff\xd8 une photo"))
     default_storage.save("documents/compte-rendu.txt", ContentFile(b"Compte rendu de l'atelier"))
+    storages["private"].save("grants/2026/11/devis.pdf", ContentFile(QUOTE))
+    storages["private"].save("grants/2026/11/facture.pdf", ContentFile(INVOICE))
     return before
 
 
@@ -86,6 +109,22 @@ def restore_check(path: Path) -> tuple[bool, str]:
     return True, out.getvalue()
 
 
+def as_old_archive(path: Path) -> Path:
+    """The archive as written before the private storage was backed up: no private/ member."""
+
+    def drop_private(name: str, data: bytes) -> bytes | None:
+        if name.startswith("private/"):
+            return None
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            del manifest["private"]
+            manifest["members"] = {k: v for k, v in manifest["members"].items() if not k.startswith("private/")}
+            return json.dumps(manifest).encode()
+        return data
+
+    return rewrite_archive(path, drop_private)
+
+
 def table_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
         return backup.read_state(cursor, connection.vendor)[0]
@@ -101,7 +140,15 @@ def test_backup_writes_a_private_archive_with_database_media_and_manifest(tmp_pa
     members = read_archive(archive)
     manifest = json.loads(members["manifest.json"])
     expected_db = "database/cybercantal.sqlite3" if connection.vendor == "sqlite" else "database/cybercantal.pgdump"
-    assert set(members) == {"manifest.json", expected_db, "media/lieux/photo.jpg", "media/documents/compte-rendu.txt"}
+    assert set(members) == {
+        "manifest.json",
+        expected_db,
+        "media/lieux/photo.jpg",
+        "media/documents/compte-rendu.txt",
+        "private/grants/2026/11/devis.pdf",
+        "private/grants/2026/11/facture.pdf",
+    }
+    assert members["private/grants/2026/11/devis.pdf"] == QUOTE
     assert manifest["format"] == 1
     assert manifest["version"] == backup.app_version()
     assert manifest["database"]["vendor"] == connection.vendor
@@ -116,6 +163,12 @@ def test_backup_writes_a_private_archive_with_database_media_and_manifest(tmp_pa
         "files": 2,
         "bytes": len(b"\xff\xd8 une photo") + len(b"Compte rendu de l'atelier"),
     }
+    assert manifest["private"] == {
+        "included": True,
+        "storage": "django.core.files.storage.FileSystemStorage",
+        "files": 2,
+        "bytes": len(QUOTE) + len(INVOICE),
+    }
     for name, data in members.items():
         if name != "manifest.json":
             assert manifest["members"][name]["sha256"] == hashlib.sha256(data).hexdigest()
@@ -125,11 +178,14 @@ def test_backup_writes_a_private_archive_with_database_media_and_manifest(tmp_pa
 def test_backup_without_media(tmp_path, platform_data):
     archive = run_backup(tmp_path, "--no-media")
 
-    names = set(read_archive(archive))
-    assert not any(name.startswith("media/") for name in names)
+    members = read_archive(archive)
+    assert not any(name.startswith(("media/", "private/")) for name in members)
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["private"]["included"] is False
     ok, report = restore_check(archive)
     assert ok, report
-    assert "non inclus" in report
+    assert "Médias : non inclus dans cette archive (sauvegarde faite avec --no-media)" in report
+    assert "Fichiers privés : non inclus dans cette archive (sauvegarde faite avec --no-media)" in report
 
 
 def test_two_backups_in_the_same_second_do_not_overwrite_each_other(tmp_path, platform_data):
@@ -150,7 +206,8 @@ def test_restore_check_proves_a_good_archive(tmp_path, platform_data):
 
     assert ok, report
     assert "Restauration prouvée" in report
-    assert "les 3 membre(s) sont conformes au manifeste" in report
+    assert "les 5 membre(s) sont conformes au manifeste" in report
+    assert f"Fichiers privés : 2 fichier(s), {len(QUOTE) + len(INVOICE)} octets dans l'archive." in report
     assert "Migrations : état identique au manifeste" in report
     assert "ÉCART" not in report
 
@@ -164,6 +221,34 @@ def test_restore_check_fails_on_a_changed_media_file(tmp_path, platform_data):
     assert not ok
     assert "ÉCART : somme de contrôle différente : media/lieux/photo.jpg" in report
     assert "Restauration NON prouvée : 1 écart(s)" in report
+
+
+def test_restore_check_fails_on_a_changed_private_file(tmp_path, platform_data):
+    archive = run_backup(tmp_path)
+    name = "private/grants/2026/11/devis.pdf"
+    tampered = rewrite_archive(archive, lambda member, data: b"%PDF-1.4 faux" if member == name else data)
+
+    ok, report = restore_check(tampered)
+
+    assert not ok
+    assert f"ÉCART : somme de contrôle différente : {name}" in report
+
+
+def test_restore_check_fails_when_the_private_file_count_differs_from_the_manifest(tmp_path, platform_data):
+    archive = run_backup(tmp_path)
+
+    def lie_about_the_private_files(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["private"]["files"] += 1
+        return json.dumps(manifest).encode()
+
+    ok, report = restore_check(rewrite_archive(archive, lie_about_the_private_files))
+
+    assert not ok
+    assert "ÉCART : fichiers privés : le manifeste annonce 3 fichier(s)" in report
+    assert "ses membres private/… en comptent 2" in report
 
 
 def test_restore_check_fails_when_the_rows_differ_from_the_manifest(tmp_path, platform_data):
@@ -266,6 +351,78 @@ def test_restore_brings_back_the_database_and_the_media(tmp_path, platform_data,
     assert not JournalEntry.objects.filter(action="after.backup").exists()
     assert (media_root / "lieux" / "photo.jpg").read_bytes() == b"\xff\xd8 une photo"
     assert (media_root / "documents" / "compte-rendu.txt").read_text() == "Compte rendu de l'atelier"
+
+
+def test_restore_brings_back_the_private_files(tmp_path, platform_data, private_root):
+    archive = run_backup(tmp_path)
+    # The private storage is lost, then life goes on: a new quote arrives.
+    shutil.rmtree(private_root)
+    storages["private"].save("grants/2026/12/nouveau.pdf", ContentFile(b"%PDF-1.4 nouveau"))
+
+    out = io.StringIO()
+    call_command("restore", str(archive), "--yes", stdout=out)
+
+    assert "Fichiers privés restaurés : 2 fichier(s)." in out.getvalue()
+    assert "Restauration terminée et conforme au manifeste" in out.getvalue()
+    assert (private_root / "grants" / "2026" / "11" / "devis.pdf").read_bytes() == QUOTE
+    assert (private_root / "grants" / "2026" / "11" / "facture.pdf").read_bytes() == INVOICE
+    with storages["private"].open("grants/2026/11/devis.pdf", "rb") as handle:
+        assert handle.read() == QUOTE
+    # Files that are not in the archive are left in place, as for the media.
+    assert (private_root / "grants" / "2026" / "12" / "nouveau.pdf").exists()
+
+
+def test_an_archive_without_private_files_still_verifies_and_restores(tmp_path, platform_data, private_root):
+    old = as_old_archive(run_backup(tmp_path))
+    assert not any(name.startswith("private/") for name in read_archive(old))
+    assert "private" not in json.loads(read_archive(old)["manifest.json"])
+
+    ok, report = restore_check(old)
+    assert ok, report
+    assert "Fichiers privés : aucun dans cette archive (antérieure à leur sauvegarde)." in report
+
+    Group.objects.create(name="Après la sauvegarde")
+    out = io.StringIO()
+    call_command("restore", str(old), "--yes", stdout=out)
+
+    assert "Restauration terminée et conforme au manifeste" in out.getvalue()
+    assert "le stockage privé n'a pas été modifié" in out.getvalue()
+    assert not Group.objects.filter(name="Après la sauvegarde").exists()
+    assert (private_root / "grants" / "2026" / "11" / "devis.pdf").read_bytes() == QUOTE  # untouched
+
+
+def test_private_files_inside_the_media_folder_are_archived_once(tmp_path, settings, media_root, private_root):
+    """As on S3, where the private prefix is a folder of the media bucket."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": media_root / "prive"},
+        },
+    }
+    default_storage.save("lieux/photo.jpg", ContentFile(b"photo"))
+    storages["private"].save("grants/devis.pdf", ContentFile(QUOTE))
+
+    _, manifest = backup.create_backup(output_dir=tmp_path / "sauvegardes")
+
+    assert sorted(name for name in manifest["members"] if not name.startswith("database/")) == [
+        "media/lieux/photo.jpg",
+        "private/grants/devis.pdf",
+    ]
+    assert (manifest["media"]["files"], manifest["private"]["files"]) == (1, 1)
+
+
+def test_nested_folder_of_s3_storages():
+    class Bucket:
+        def __init__(self, bucket_name: str, location: str) -> None:
+            self.bucket_name = bucket_name
+            self.location = location
+
+    assert backup._nested_folder(Bucket("cc", ""), Bucket("cc", "private")) == "private"
+    assert backup._nested_folder(Bucket("cc", "media"), Bucket("cc", "media/prive/")) == "prive"
+    assert backup._nested_folder(Bucket("cc", "media"), Bucket("cc", "private")) is None
+    assert backup._nested_folder(Bucket("cc", ""), Bucket("autre", "private")) is None
+    assert backup._nested_folder(Bucket("cc", "private"), Bucket("cc", "private")) is None
 
 
 def test_restore_refuses_a_damaged_archive_and_changes_nothing(tmp_path, platform_data):

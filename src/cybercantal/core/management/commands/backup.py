@@ -1,4 +1,7 @@
-"""``cybercantal backup --output DIR``: one archive of the database and the media (docs/sauvegarde.md)."""
+"""``cybercantal backup --output DIR``: one archive of the database, the media and the private files.
+
+See docs/sauvegarde.md.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,10 @@ FORMAT_LABELS = {
 
 
 class Command(BaseCommand):
-    help = "Écrit une archive horodatée (tar.gz) : base de données, médias et manifeste avec sommes de contrôle."
+    help = (
+        "Écrit une archive horodatée (tar.gz) : base de données, médias, fichiers privés et manifeste avec "
+        "sommes de contrôle."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", required=True, type=Path, help="Dossier où écrire l'archive.")
@@ -28,7 +34,7 @@ class Command(BaseCommand):
             help="auto : SQLite ou pg_dump, dumpdata si pg_dump manque ; native : jamais dumpdata ; "
             "dumpdata : forcer dumpdata.",
         )
-        parser.add_argument("--no-media", action="store_true", help="Ne pas inclure les médias.")
+        parser.add_argument("--no-media", action="store_true", help="Ne pas inclure les médias ni les fichiers privés.")
         parser.add_argument("--database", default="default", help="Alias de la base (default).")
 
     def handle(self, *args: Any, output: Path, format: str, no_media: bool, database: str, **options: Any) -> None:
@@ -47,4 +53,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Médias : {media['files']} fichier(s), {media['bytes']} octets.")
         else:
             self.stdout.write("Médias : non inclus (--no-media).")
+        private = manifest["private"]
+        if private["included"]:
+            self.stdout.write(f"Fichiers privés : {private['files']} fichier(s), {private['bytes']} octets.")
+        elif media["included"]:
+            self.stdout.write("Fichiers privés : non inclus (aucun stockage « private » configuré).")
+        else:
+            self.stdout.write("Fichiers privés : non inclus (--no-media).")
         self.stdout.write(f"Pour prouver qu'elle se restaure : cybercantal restore_check {path}")

@@ -1,4 +1,4 @@
-"""``cybercantal restore ARCHIVE --yes``: put an archive back into the configured database and media."""
+"""``cybercantal restore ARCHIVE --yes``: put an archive back into the configured database and storages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from cybercantal.core.backup import BackupError, restore_archive
 
 class Command(BaseCommand):
     help = (
-        "Restaure une archive de « cybercantal backup » dans la base configurée et le stockage des médias. "
+        "Restaure une archive de « cybercantal backup » dans la base configurée, le stockage des médias et le "
+        "stockage privé. "
         "Vérifie d'abord le manifeste et les sommes de contrôle. Remplace les données : exige --yes."
     )
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, archive: Path, yes: bool, database: str, **options: Any) -> None:
         if not yes:
             raise CommandError(
-                "La restauration remplace la base de données et les médias actuels. "
+                "La restauration remplace la base de données, les médias et les fichiers privés actuels. "
                 "Arrêtez les serveurs d'application et les workers, puis relancez avec --yes."
             )
         try:

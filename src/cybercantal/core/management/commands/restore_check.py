@@ -31,5 +31,7 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(f"Restauration NON prouvée : {len(report.differences)} écart(s).")
         self.stdout.write(
-            self.style.SUCCESS("Restauration prouvée : la base et les médias sont conformes au manifeste.")
+            self.style.SUCCESS(
+                "Restauration prouvée : la base, les médias et les fichiers privés sont conformes au manifeste."
+            )
         )

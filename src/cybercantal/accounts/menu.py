@@ -54,6 +54,7 @@ def menu_for(user: Any) -> list[MenuEntry]:
     if manager or Role.GRANT_INSTRUCTOR in roles:  # grants.instruct, grants.view_dashboard
         wanted.append((_("Instruction des aides"), "grants:queue"))
         wanted.append((_("Tableau de bord des aides"), "grants:dashboard"))
+        wanted.append((_("Paiements des aides"), "grants:payments"))  # grants.export_payments
     if manager:  # grants.manage_programmes
         wanted.append((_("Dispositifs d'aide"), "grants:programme_list_manage"))
     if manager or roles & set(PLACE_EDITOR_ROLES):

@@ -47,10 +47,13 @@ class PostgresExclusionConstraint(ExclusionConstraint):
             super().validate(model, instance, exclude=exclude, using=using)
 
 
-def lock_for_update(queryset: models.QuerySet) -> models.QuerySet:
-    """Row locks on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers."""
+def lock_for_update(queryset: models.QuerySet, *, of: tuple[str, ...] = ()) -> models.QuerySet:
+    """Row locks on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises writers.
+
+    ``of=("self",)`` locks only the queried table's rows when the query joins others with
+    ``select_related`` (without it PostgreSQL locks the joined rows too)."""
     if connections[queryset.db].vendor == "postgresql":
-        return queryset.select_for_update()
+        return queryset.select_for_update(of=of)
     return queryset
 
 

@@ -25,7 +25,10 @@ def _labels(user) -> list[str]:
         (Role.KIOSK_AGENT, ["Nouvel accompagnement", "Demandes d'aide (bornes)", "Mes lieux", "Mes données"]),
         (Role.TELECENTRE_MANAGER, ["Mes lieux", "Mes données"]),
         (Role.BUSINESS_APPLICANT, ["Mes demandes d'aide", "Mes données"]),
-        (Role.GRANT_INSTRUCTOR, ["Instruction des aides", "Tableau de bord des aides", "Mes données"]),
+        (
+            Role.GRANT_INSTRUCTOR,
+            ["Instruction des aides", "Tableau de bord des aides", "Paiements des aides", "Mes données"],
+        ),
         (
             Role.PROGRAMME_MANAGER,
             [
@@ -34,6 +37,7 @@ def _labels(user) -> list[str]:
                 "Bornes",
                 "Instruction des aides",
                 "Tableau de bord des aides",
+                "Paiements des aides",
                 "Dispositifs d'aide",
                 "Mes lieux",
                 "Mes données",
@@ -48,6 +52,7 @@ def _labels(user) -> list[str]:
                 "Bornes",
                 "Instruction des aides",
                 "Tableau de bord des aides",
+                "Paiements des aides",
                 "Dispositifs d'aide",
                 "Mes lieux",
                 "Mes données",
@@ -81,6 +86,10 @@ def test_menu_links_resolve(make_user, grant):
         reverse("mediation:home"),
         reverse("mediation:statistics"),
         reverse("kiosks:fleet"),
+        reverse("grants:queue"),
+        reverse("grants:dashboard"),
+        reverse("grants:payments"),
+        reverse("grants:programme_list_manage"),
         reverse("places:mine"),
         reverse("accounts:my_data"),
         reverse("places:import"),

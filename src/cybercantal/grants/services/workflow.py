@@ -33,7 +33,7 @@ class TransitionRefusedError(Exception):
 def lock_application(application: Application | int) -> Application:
     """The dossier, re-read under a row lock (PostgreSQL) / the write lock (SQLite)."""
     pk = application.pk if isinstance(application, Application) else application
-    return lock_for_update(Application.objects.select_related("programme", "organisation")).get(pk=pk)
+    return lock_for_update(Application.objects.select_related("programme", "organisation"), of=("self",)).get(pk=pk)
 
 
 def allocate_reference(*, programme: GrantProgramme, application: Application) -> str:

@@ -20,7 +20,8 @@ def test_demo_is_idempotent(territory):
     load_demo_accounts()
     programme = ProgrammeFactory(slug="auverdata", code="AUV", name="Auverdata")
     assert demo.load() == {"dossiers d'aide (brouillons)": 1}
-    assert demo.load() == {"dossiers d'aide (brouillons)": 1}
+    assert demo.load() == {"dossiers d'aide (brouillons)": 0}  # nothing added the second time
+    assert Application.objects.count() == 1
     business = Organisation.objects.get(name="Menuiserie du Lioran (démo)")
     assert siret.is_valid(business.siret)
     assert business.commune.name in {"Laveissière", "Murat"}
@@ -49,4 +50,5 @@ def test_demo_after_the_programmes_and_coverage_demos(territory):
     application = Application.objects.get(organisation__name="Menuiserie du Lioran (démo)")
     assert application.programme.slug == "auverdata"
     assert application.eligibility_snapshot["explanation"]
-    assert demo.load() == {"dossiers d'aide (brouillons)": 1}
+    assert demo.load() == {"dossiers d'aide (brouillons)": 0}
+    assert Application.objects.count() == 1

@@ -43,6 +43,7 @@ from ..forms.instruction import (
     ReopenForm,
 )
 from ..models import DECIDED_STATUSES, Application, ExpenseLine, Status
+from ..queries import coverage as coverage_queries
 from ..queries import instruction as queries
 from ..queries.envelope import envelope
 from ..services import amounts
@@ -186,7 +187,8 @@ def _review(request: HttpRequest, reference: str, *, status: int = 200, **forms:
             "figures": figures,
             "line_rows": line_rows,
             "snapshot": snapshot,
-            "snapshot_data": sorted((str(k), v) for k, v in (snapshot.get("data") or {}).items()),
+            # The data behind the answer in French, as the eligibility page shows it (not raw keys).
+            "snapshot_rows": coverage_queries.result_rows(snapshot) if snapshot else [],
             "notes": list(application.review_notes.all()),
             "timeline": list(application.status_changes.all()),
             # A sum over the programme's dossiers: read only where a decision is about to be taken.

@@ -225,9 +225,12 @@ rules.add_perm("grants.view_application", is_grants_staff | applicant_of)  # obj
 rules.add_perm("grants.edit_application", applicant_of & application_is_editable)  # obj: application
 rules.add_perm("grants.message_application", is_grants_staff | applicant_of)  # obj: application
 rules.add_perm("grants.claim_payment", applicant_of)  # obj: application (upload paid invoices)
-rules.add_perm("grants.instruct", is_grants_staff)  # queue, notes, lines, corrections
-rules.add_perm("grants.decide", is_grants_staff)  # accept, refuse, close
-rules.add_perm("grants.reopen_decision", is_grants_staff)  # explicit, journalled, with a reason
-rules.add_perm("grants.record_payment", is_grants_staff)  # check invoices, order the payment
+# Conflict of interest: nobody instructs, decides or pays a dossier of a business they apply
+# for (checked when the dossier is given; the queue itself, without an object, stays open).
+not_own_business = ~applicant_of
+rules.add_perm("grants.instruct", is_grants_staff & not_own_business)  # queue, notes, lines, corrections
+rules.add_perm("grants.decide", is_grants_staff & not_own_business)  # accept, refuse, close
+rules.add_perm("grants.reopen_decision", is_grants_staff & not_own_business)  # explicit, journalled
+rules.add_perm("grants.record_payment", is_grants_staff & not_own_business)  # check invoices, order payment
 rules.add_perm("grants.export_payments", is_grants_staff)
 rules.add_perm("grants.view_dashboard", is_grants_staff)

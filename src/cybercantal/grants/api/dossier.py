@@ -90,7 +90,7 @@ def _money(value: Any) -> str | None:
 )
 def dossier_status(request: HttpRequest, reference: str) -> Any:
     application = queries.application_by_reference(reference)
-    if application is None or not request.user.has_perm("grants.view_application", application):
+    if application is None or not queries.may_view(request.user, application):
         raise Http404
     unread = queries.unread_count(application, for_applicant=True)
     steps = queries.next_steps(application, unread=unread)

@@ -201,12 +201,16 @@ class RefuseForm(ServiceErrorsMixin, forms.Form):
 class CloseForm(ServiceErrorsMixin, forms.Form):
     prefix = "classement"
     reason = _text_field(
-        _("Motif du classement sans suite"), _("Indiquez pourquoi le dossier est classé sans suite."), rows=3
+        _("Motif du classement sans suite (communiqué au demandeur)"),
+        _("Indiquez pourquoi le dossier est classé sans suite."),
+        rows=3,
     )
 
 
 class ReopenForm(ServiceErrorsMixin, forms.Form):
     prefix = "reouverture"
     reason = _text_field(
-        _("Motif de la réouverture (journalisé)"), _("Indiquez pourquoi la décision est rouverte."), rows=3
+        _("Motif de la réouverture (journalisé, communiqué au demandeur)"),
+        _("Indiquez pourquoi la décision est rouverte."),
+        rows=3,
     )

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from cybercantal.accounts.models import Role
-from cybercantal.accounts.permissions import is_grants_staff
+from cybercantal.accounts.permissions import applicant_of, is_grants_staff
 from cybercantal.accounts.queries import objects_in_scope
 from cybercantal.core.forms import plausible_key
 
@@ -55,11 +55,19 @@ def application_by_reference(reference: str) -> Application | None:
     )
 
 
+def may_view(user: Any, application: Application, perm: str = "grants.view_application") -> bool:
+    """Whether ``user`` holds ``perm`` on the dossier and may see it: a draft belongs to its
+    business alone (the instruction never sees a draft, as in its queue and review page)."""
+    if not user.has_perm(perm, application):
+        return False
+    return application.status != Status.DRAFT or applicant_of.test(user, application)
+
+
 def application_for(user: Any, reference: str, perm: str = "grants.view_application") -> Application:
     """The dossier if ``user`` holds ``perm`` on it; ``Http404`` otherwise (a dossier the person
-    may not see does not exist for them)."""
+    may not see does not exist for them; a draft for anyone but its business)."""
     application = application_by_reference(reference)
-    if application is None or not user.has_perm(perm, application):
+    if application is None or not may_view(user, application, perm):
         raise Http404(_("Dossier introuvable."))
     return application
 

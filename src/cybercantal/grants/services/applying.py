@@ -106,6 +106,10 @@ class NotEditableError(ApplyingError):
     pass
 
 
+class LineInvoicedError(ApplyingError):
+    """The line has paid invoices (a decision reopened after invoices were sent): it stays."""
+
+
 @dataclass(frozen=True)
 class Missing:
     step: str  # one of STEPS
@@ -620,6 +624,11 @@ def expense_line_delete(*, actor: Any, application: Application, version: int | 
     locked = _lock_for_edit(actor, application, version)
     if line.application_id != locked.pk:
         raise NotAllowed(_("Cette ligne n'appartient pas à ce dossier."))
+    if line.invoices.exists():
+        raise LineInvoicedError(
+            _("La dépense « %(line)s » a déjà des factures acquittées : elle ne peut pas être retirée.")
+            % {"line": line.description}
+        )
     data = {"line": line.pk, "amount": str(line.amount), "description": line.description}
     line.delete()
     amounts.application_recompute(application=locked)
@@ -765,6 +774,7 @@ __all__ = [
     "STEPS",
     "ZERO",
     "ApplyingError",
+    "LineInvoicedError",
     "Missing",
     "NotEditableError",
     "ProgrammeClosedError",

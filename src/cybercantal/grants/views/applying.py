@@ -471,7 +471,7 @@ def _expenses_step(request: HttpRequest, application: Application) -> HttpRespon
         assert line is not None  # noqa: S101 - _line_from returns a line for a non-empty value
         try:
             services.expense_line_delete(actor=request.user, application=application, version=version, line=line)
-        except services.StaleVersionError as exc:
+        except (services.StaleVersionError, services.LineInvoicedError) as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("La dépense « %(line)s » est retirée.") % {"line": line.description})

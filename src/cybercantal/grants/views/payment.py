@@ -42,6 +42,7 @@ from ..forms.payment import (
 )
 from ..models import Application, PaidInvoice, Payment, Status
 from ..queries import payment as queries
+from ..queries.dossier import may_view
 from ..services import payment as services
 
 PAGE_SIZE = 50
@@ -56,7 +57,7 @@ def _application(request: HttpRequest, ref: str, perm: str) -> Application:
         Application.objects.select_related("programme", "organisation", "instructor"), reference=ref
     )
     user = request.user
-    if not user.has_perm("grants.view_application", application):
+    if not may_view(user, application):  # a draft is the business's alone
         raise Http404
     if not user.has_perm(perm, application):
         raise PermissionDenied(_("Vous n'avez pas accès à cette page."))

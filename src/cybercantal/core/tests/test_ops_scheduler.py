@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta
 from io import StringIO
@@ -10,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from cybercantal.core import scheduler
 from cybercantal.core.models import ScheduledJob
 from cybercantal.core.scheduler import PeriodicJob, periodic, run_due
+from cybercantal.core.testing import run_in_parallel
 
 PARIS = ZoneInfo("Europe/Paris")
 CALLS: list[str] = []
@@ -240,26 +240,17 @@ def _race(job: PeriodicJob, now: datetime, monkeypatch, schedulers: int = 2) -> 
         return slow_is_due(self, last, at)
 
     monkeypatch.setattr(PeriodicJob, "is_due", is_due_slowly)
-    barrier = threading.Barrier(schedulers)
-    results: list[list[str]] = []
-    errors: list[BaseException] = []
 
-    def one_scheduler() -> None:
+    def one_scheduler(_n: int) -> list[str] | BaseException:
         try:
-            barrier.wait()
-            results.append(run_due(now=now, jobs=[job]))
+            return run_due(now=now, jobs=[job])
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+            return exc
 
-    threads = [threading.Thread(target=one_scheduler) for _ in range(schedulers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_in_parallel(one_scheduler, range(schedulers), timeout=60)
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert errors == []
-    return results
+    return [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
 
 
 @pytest.mark.postgres

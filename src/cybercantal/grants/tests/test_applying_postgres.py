@@ -3,15 +3,12 @@ connections: one draft per business and programme, one submission, never a 500."
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from cybercantal.accounts.models import Role
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.places.tests.factories import grant
 
 from ..models import Application, Status, StatusChange
@@ -20,20 +17,6 @@ from .factories import ApplicationFactory, BusinessFactory, ProgrammeFactory
 from .factories_applying import ready_to_submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 @pytest.fixture

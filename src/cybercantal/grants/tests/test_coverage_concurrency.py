@@ -4,30 +4,14 @@ edition is current at the end."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
+
+from cybercantal.core.testing import run_in_parallel
 
 from ..models import Building, CoverageEdition
 from .factories_coverage import import_sample
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):  # type: ignore[no-untyped-def]
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 def attempt(quarter: str) -> str:

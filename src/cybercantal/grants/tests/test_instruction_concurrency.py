@@ -5,16 +5,14 @@ envelope never exceeded."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from cybercantal.accounts.models import Role
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.places.tests.factories import UserFactory, give_totp, grant
 
 from ..models import Application, Document, DocumentKind, Status, StatusChange
@@ -25,20 +23,6 @@ from .factories import BusinessFactory, ProgrammeFactory
 from .factories_instruction import dossier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 def _instructor():

@@ -5,15 +5,14 @@ only" exports at once never hand the same payment to both."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from cybercantal.core.testing import run_in_parallel
 
 from ..models import Application, InvoiceStatus, Payment, Status
 from ..queries import payment as queries
@@ -21,20 +20,6 @@ from ..services import payment as services
 from .factories_payment import IBAN, accepted_application, make_invoice, make_payment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 @pytest.fixture

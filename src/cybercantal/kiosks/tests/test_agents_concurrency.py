@@ -4,14 +4,11 @@ told who did (no 500)."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.kiosks.models import HelpRequest, HelpRequestStatus
 from cybercantal.kiosks.services import agents as services
 from cybercantal.places.models import PlaceOffer
@@ -21,20 +18,6 @@ from .factories import KioskFactory
 from .factories_agents import make_agent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 @pytest.fixture

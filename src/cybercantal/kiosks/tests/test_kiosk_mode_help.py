@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import threading
 
 import pytest
 from django.core import mail
@@ -13,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cybercantal.accounts.models import Role
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.kiosks.models import HelpRequest, HelpRequestStatus, UsageCount, UsageMetric
 from cybercantal.kiosks.services import kiosk_mode as services
 
@@ -154,26 +154,16 @@ def test_usage_count_uses_one_row_per_day_metric_and_key(kiosk):
 def test_parallel_counts_lose_nothing(kiosk):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
-    def work() -> None:
-        from django.db import connections
-
+    def work(_n: int) -> BaseException | None:
         try:
-            barrier.wait()
             for _ in range(5):
                 services.usage_count(kiosk=kiosk, metric=UsageMetric.PROCEDURE, key="carte-identite")
         except BaseException as exc:  # noqa: BLE001 -- reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+            return exc
+        return None
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = [exc for exc in run_in_parallel(work, range(8)) if exc is not None]
     assert errors == []
     assert UsageCount.objects.get(metric=UsageMetric.PROCEDURE).count == 40
 
@@ -183,27 +173,16 @@ def test_parallel_counts_lose_nothing(kiosk):
 def test_parallel_help_taps_make_one_request(kiosk):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
-    barrier = threading.Barrier(6)
-    results: list[str] = []
 
-    def tap() -> None:
-        from django.db import connections
-
+    def tap(_n: int) -> str:
         try:
-            barrier.wait()
             services.help_request_create(kiosk=kiosk)
-            results.append("ok")
         except services.HelpAlreadyRequestedError:
-            results.append("already")
+            return "already"
         except BaseException as exc:  # noqa: BLE001 -- reported below
-            results.append(repr(exc))
-        finally:
-            connections.close_all()
+            return repr(exc)
+        return "ok"
 
-    threads = [threading.Thread(target=tap) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_in_parallel(tap, range(6))
     assert sorted(results) == ["already"] * 5 + ["ok"]
     assert HelpRequest.objects.count() == 1

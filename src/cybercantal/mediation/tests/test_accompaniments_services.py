@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from cybercantal.accounts.models import Role
 from cybercantal.core.models import JournalEntry
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.mediation import models as m
 from cybercantal.mediation.services import accompaniments as services
 from cybercantal.mediation.tasks import purge_expired_beneficiaries
@@ -250,24 +250,11 @@ def test_same_submit_token_twice_creates_one_record(mediator, epn):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_double_submit_creates_one_record(mediator, epn):
     kwargs = record_kwargs(epn)
-    results: list[int] = []
-    barrier = threading.Barrier(4)
 
-    def submit() -> None:
-        from django.db import connection as thread_connection
+    def submit(_n: int) -> int:
+        return services.accompaniment_create(actor=mediator.user, submit_token="same", **kwargs).pk
 
-        try:
-            barrier.wait()
-            record = services.accompaniment_create(actor=mediator.user, submit_token="same", **kwargs)
-            results.append(record.pk)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_in_parallel(submit, range(4))
     assert len(results) == 4
     assert len(set(results)) == 1
     assert m.Accompaniment.objects.count() == 1

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from cybercantal.accounts.models import Role
 from cybercantal.core.models import JournalEntry
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.mediation.models import Equipment, EquipmentEvent, EquipmentKind, EquipmentStatus
 from cybercantal.mediation.services import equipment as services
 
@@ -263,24 +263,15 @@ def test_parallel_creations_of_one_serial_one_wins(territory):
     from cybercantal.places.tests.factories import PlaceFactory
 
     place = PlaceFactory(name="EPN parallèle")
-    results: list[str] = []
-    barrier = threading.Barrier(6)
 
-    def create() -> None:
+    def create(_n: int) -> str:
         try:
-            barrier.wait()
             make_equipment(place=place, serial_number="SAME-SERIAL")
-            results.append("ok")
         except ValidationError as exc:
-            results.append("duplicate" if "serial_number" in exc.message_dict else "other")
-        finally:
-            connections.close_all()
+            return "duplicate" if "serial_number" in exc.message_dict else "other"
+        return "ok"
 
-    threads = [threading.Thread(target=create) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_in_parallel(create, range(6))
     assert results.count("ok") == 1
     assert results.count("duplicate") == 5
     assert Equipment.objects.filter(serial_number="SAME-SERIAL").count() == 1

@@ -4,15 +4,13 @@ lets exactly one booking win, the others get the clean conflict; the counter los
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.mediation.models import ComputerBooking, FreeAccessVisit
 from cybercantal.mediation.services import free_access as services
 from cybercantal.places.tests.factories import PlaceFactory
@@ -21,20 +19,6 @@ from .factories import PublicComputerFactory
 from .factories_free_access import at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 def test_twenty_parallel_bookings_of_the_same_slot_one_winner():

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from cybercantal.accounts.models import Organisation, Role, RoleMembership, User
 from cybercantal.accounts.queries import holds_role_on
 from cybercantal.accounts.services import NotAllowed
 from cybercantal.core.models import JournalEntry
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.mediation.models import HiringAid, HiringAidPayment, Mediator, Qualification
 from cybercantal.mediation.queries import mediators as queries
 from cybercantal.mediation.services import mediators as services
@@ -178,28 +178,15 @@ def test_end_prorates_and_cancel_needs_no_payment(mediator, manager, commune_emp
 def test_parallel_payments_never_exceed_the_committed_amount(mediator, manager, commune_employer):
     """Ten payments of 2 000 € at once on an aid of 15 000 €: seven pass, three are refused."""
     aid = _aid(manager, mediator, commune_employer)
-    people = 10
-    barrier = threading.Barrier(people)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def pay() -> None:
+    def pay(_n: int) -> str:
         try:
-            barrier.wait(timeout=10)
             services.hiring_aid_payment_record(actor=manager, aid=aid, paid_on=dt.date(2025, 6, 1), amount=D("2000"))
-            outcome = "ok"
         except ValidationError:
-            outcome = "refused"
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
+            return "refused"
+        return "ok"
 
-    threads = [threading.Thread(target=pay) for _ in range(people)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_in_parallel(pay, range(10), timeout=30)
     assert sorted(results) == ["ok"] * 7 + ["refused"] * 3
     assert queries.aids().get(pk=aid.pk).paid == D("14000.00")
     assert connection.vendor == "postgresql"

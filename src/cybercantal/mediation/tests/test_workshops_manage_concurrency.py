@@ -3,13 +3,11 @@ session's capacity while people register never overfills it, and nobody gets an 
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from cybercantal.core.testing import run_in_parallel
 from cybercantal.mediation import models as m
 from cybercantal.mediation.services import registrations
 from cybercantal.mediation.services import workshops as services
@@ -18,20 +16,6 @@ from .factories import SessionFactory
 from .factories_workshops_manage import fill
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(function, arguments):
-    barrier = threading.Barrier(len(arguments))
-
-    def call(argument):
-        try:
-            barrier.wait()
-            return function(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(call, arguments))
 
 
 def test_lowering_capacity_while_people_register(mediator, epn):

@@ -157,10 +157,11 @@ lmn-validate: $(RUN_STAMP) ## Exporte les lieux de démo au schéma LMN et les v
 	cd tools/lmn-validate && npm ci --no-audit --no-fund --loglevel=error && \
 	  node validate.mjs "$(LMN_DIR)/lieux.csv" "$(LMN_DIR)/lieux.json"
 
-messages: $(DEV_STAMP) ## Régénère les catalogues de traduction (.po) et les compile (.mo) ; demande GNU gettext
+messages: $(DEV_STAMP) ## Régénère les catalogues (.po : anglais, pluriels français) et les compile (.mo) ; demande GNU gettext
 	@command -v msgfmt >/dev/null || { echo "GNU gettext manque (Debian/Ubuntu : sudo apt install gettext). Les .mo livrés suffisent pour make run." >&2; exit 1; }
 	cd src/cybercantal && $(abspath $(CYBERCANTAL)) makemessages -l en --no-obsolete --ignore "*/tests/*"
-	cd src/cybercantal && $(abspath $(CYBERCANTAL)) compilemessages -l en
+	$(BIN)/python tools/french_plurals.py
+	cd src/cybercantal && $(abspath $(CYBERCANTAL)) compilemessages -l en -l fr
 
 BENCH_ARGS ?=
 

@@ -105,7 +105,7 @@ def test_download_names_are_safe(name, expected):
     assert safe_filename(name, KINDS["pdf"]) == expected
 
 
-def test_serve_sets_the_stored_type_and_forbids_sniffing(tmp_path):
+def test_serve_sets_the_stored_type_and_forbids_sniffing(db, tmp_path):  # closing a response closes DB connections
     storage = FileSystemStorage(location=tmp_path)
     stored = storage.save("a.pdf", ContentFile(_pdf()))
 

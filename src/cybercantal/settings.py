@@ -258,6 +258,8 @@ if DEBUG or TESTING:
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Quotes, invoices and attachments of grant dossiers (checked by content, see core.uploads).
 GRANTS_MAX_UPLOAD_BYTES = int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+# An untouched draft dossier is deleted after this many days (its applicant is warned 30 days before).
+GRANTS_DRAFT_RETENTION_DAYS = int(os.environ.get("GRANTS_DRAFT_RETENTION_DAYS", 365))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def register() -> None:
         description=_(
             "Les dossiers d'aide que vous avez créés pour une entreprise et les messages que vous avez écrits. "
             "Un dossier déposé est conservé avec les pièces comptables de l'aide publique ; vos brouillons sont "
-            "supprimés si vous demandez l'effacement de votre compte."
+            "supprimés si vous demandez l'effacement de votre compte, et un brouillon laissé un an sans modification "
+            "est supprimé (vous êtes prévenu(e) 30 jours avant)."
         ),
     )

@@ -110,7 +110,7 @@ check-deploy: $(DEV_STAMP)
 
 # pytest's exit code 5 means "no test ran": say it plainly instead of a bare "Error 5".
 define run_pytest
-	rc=0; $(BIN)/pytest -n $(PYTEST_WORKERS) -rfEs $(1) $(PYTEST_ARGS) || rc=$$?; \
+	rc=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -rfEs $(1) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "Aucun test exécuté (pytest, code 5) : vérifiez la sélection $(1) $(PYTEST_ARGS)" >&2; fi; \
 	exit $$rc
 endef
@@ -119,10 +119,15 @@ test-sqlite: $(DEV_STAMP) e2e-deps ## Toute la suite sur SQLite (PYTEST_ARGS="-k
 	@echo "Tests sur SQLite ($(PYTEST_WORKERS) processus)…"
 	@export DATABASE_URL=; $(call run_pytest,)
 
-test-postgres: $(DEV_STAMP) e2e-deps ## Toute la suite sur PostgreSQL (POSTGRES_URL=postgres://…)
+# The browser tests (e2e/) drive the same views through Chromium: they run once, on SQLite
+# (test-sqlite); on PostgreSQL the suite runs every test under src/, the concurrency tests
+# with real parallel connections included. `make test-postgres PG_PATHS=` runs e2e there too.
+PG_PATHS ?= src
+
+test-postgres: $(DEV_STAMP) e2e-deps ## La suite sur PostgreSQL, sans les tests navigateur (POSTGRES_URL=postgres://…)
 	@if $(BIN)/python .ci/postgres_ready.py "$(POSTGRES_URL)"; then \
 	   echo "Tests sur PostgreSQL ($(PYTEST_WORKERS) processus)…"; \
-	   export DATABASE_URL="$(POSTGRES_URL)"; $(call run_pytest,); \
+	   export DATABASE_URL="$(POSTGRES_URL)"; $(call run_pytest,$(PG_PATHS)); \
 	 elif [ -n "$(IS_CI)" ]; then \
 	   echo "PostgreSQL injoignable alors que CI=true : échec." >&2; exit 1; \
 	 else \

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cybercantal.mediation",
     "cybercantal.kiosks",
     "cybercantal.grants",
+    "cybercantal.telework",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -234,3 +234,117 @@ rules.add_perm("grants.reopen_decision", is_grants_staff & not_own_business)  # 
 rules.add_perm("grants.record_payment", is_grants_staff & not_own_business)  # check invoices, order payment
 rules.add_perm("grants.export_payments", is_grants_staff)
 rules.add_perm("grants.view_dashboard", is_grants_staff)
+
+# --- Telework (telecentres network) ------------------------------------------------------------
+# A telecentre is run by its managers: the telecentre-manager role scoped to its place or to
+# its operator organisation. Objects of a telecentre (resources, plans, bookings, closures,
+# memberships) are checked through ``obj.telecentre`` (a booking through its resource).
+# Employer managers (role scoped to the employer organisation) see their agreements, their
+# employees' usage and their invoices, nothing more. Members see their own bookings,
+# memberships and invoices. The programme team (business attraction) sees the whole network and
+# runs prospecting.
+
+
+def _telecentre_of(obj: Any) -> Any:
+    for path in ("telecentre", "resource.telecentre"):
+        target = obj
+        for attribute in path.split("."):
+            target = getattr(target, attribute, None)
+        if target is not None:
+            return target
+    return obj
+
+
+@rules.predicate
+def manages_telecentre(user: Any, obj: Any) -> bool:
+    """Object-level: telecentre manager of the object's telecentre (scoped to its place or
+    its operator organisation). ``obj``: a telecentre or an object with ``telecentre`` or
+    ``resource``."""
+    telecentre = _telecentre_of(obj)
+    place = getattr(telecentre, "place", None)
+    if place is None:
+        return False
+    if holds_role_on(user, {Role.TELECENTRE_MANAGER}, place):
+        return True
+    operator = getattr(telecentre, "operator", None)
+    return operator is not None and holds_role_on(user, {Role.TELECENTRE_MANAGER}, operator)
+
+
+@rules.predicate
+def manages_operator(user: Any, operator: Any) -> bool:
+    """Object-level (the object is an operator organisation): telecentre manager scoped to it,
+    or to one of the telecentres it operates."""
+    if operator is None or getattr(operator, "pk", None) is None:
+        return False
+    if holds_role_on(user, {Role.TELECENTRE_MANAGER}, operator):
+        return True
+    return any(holds_role_on(user, {Role.TELECENTRE_MANAGER}, t.place) for t in operator.operated_telecentres.all())
+
+
+@rules.predicate
+def manages_employer_of(user: Any, obj: Any) -> bool:
+    """Object-level: employer manager of the agreement's employer (``obj`` is an agreement, or
+    has ``agreement``, or is an invoice paid by an organisation)."""
+    employer = getattr(obj, "employer", None)
+    if employer is None:
+        agreement = getattr(obj, "agreement", None)
+        employer = getattr(agreement, "employer", None)
+    if employer is None:
+        employer = getattr(obj, "payer_organisation", None)
+    return employer is not None and holds_role_on(user, {Role.EMPLOYER_MANAGER}, employer)
+
+
+@rules.predicate
+def is_member_of(user: Any, obj: Any) -> bool:
+    """Object-level: the booking, membership or series is the person's own; an invoice paid by them."""
+    owner_id = getattr(obj, "member_id", None)
+    if owner_id is None:
+        owner_id = getattr(obj, "payer_user_id", None)
+    return owner_id is not None and owner_id == getattr(user, "pk", None)
+
+
+@rules.predicate
+def manages_invoice_operator(user: Any, invoice: Any) -> bool:
+    return manages_operator.test(user, getattr(invoice, "operator", None))
+
+
+@rules.predicate
+def manages_an_agreement_telecentre(user: Any, agreement: Any) -> bool:
+    return any(manages_telecentre.test(user, t) for t in agreement.telecentres.all())
+
+
+is_employer_manager = has_role(Role.EMPLOYER_MANAGER)
+is_telecentre_manager = has_role(Role.TELECENTRE_MANAGER)
+
+rules.add_perm("telework", is_platform_manager)
+# Network: the programme team creates telecentres; managers run theirs (rules, resources,
+# closures, plans, the day's bookings and arrivals).
+rules.add_perm("telework.manage_network", is_platform_manager)
+rules.add_perm("telework.manage_telecentre", is_platform_manager | manages_telecentre)  # obj: telecentre or its object
+# Bookings: the member, or the telecentre's managers (who may book for someone at the desk).
+rules.add_perm("telework.view_booking", is_member_of | is_platform_manager | manages_telecentre)  # obj: booking
+rules.add_perm("telework.cancel_booking", is_member_of | is_platform_manager | manages_telecentre)  # obj: booking
+rules.add_perm("telework.book_for_others", is_platform_manager | manages_telecentre)  # obj: telecentre
+# Memberships and credits: the member sees theirs; managers grant plans and credits.
+rules.add_perm("telework.view_membership", is_member_of | is_platform_manager | manages_telecentre)  # obj: membership
+rules.add_perm("telework.manage_memberships", is_platform_manager | manages_telecentre)  # obj: telecentre
+# Employer agreements: the programme team signs them; the telecentres' managers read those that
+# cover them; the employer's managers read theirs and name or remove employees.
+rules.add_perm("telework.manage_agreements", is_platform_manager)
+rules.add_perm(
+    "telework.view_agreement", is_platform_manager | manages_employer_of | manages_an_agreement_telecentre
+)  # obj: agreement
+rules.add_perm("telework.manage_agreement_employees", is_platform_manager | manages_employer_of)  # obj: agreement
+rules.add_perm("telework.view_employer_space", is_employer_manager)
+# Invoices: the payer (member or employer manager), the operator's managers, the programme team.
+rules.add_perm(
+    "telework.view_invoice", is_member_of | manages_employer_of | manages_invoice_operator | is_platform_manager
+)  # obj: invoice
+rules.add_perm("telework.issue_invoices", is_platform_manager | manages_operator)  # obj: operator organisation
+rules.add_perm("telework.credit_invoice", is_platform_manager | manages_invoice_operator)  # obj: invoice
+rules.add_perm("telework.export_invoices", is_platform_manager | is_telecentre_manager)
+# Occupancy and impact: the managers for their telecentres, the programme team for all.
+rules.add_perm("telework.view_occupancy", is_platform_manager | manages_telecentre)  # obj: telecentre
+rules.add_perm("telework.view_network_occupancy", is_platform_manager)
+# Prospecting: the département's business-attraction team.
+rules.add_perm("telework.manage_prospects", is_platform_manager)

@@ -136,7 +136,7 @@ EPNS = [
 
 TELECENTRES = [
     Spec("Télécentre La Grange", K.TELECENTRE, "Riom-ès-Montagnes", TELECENTRE, (O.TELECENTRE,)),
-    Spec("Télécentre Les Ateliers du Vigean", K.TELECENTRE, "Le Vigean", TELECENTRE, (O.TELECENTRE,)),
+    Spec("Télécentre La Gare", K.TELECENTRE, "Murat", TELECENTRE, (O.TELECENTRE,)),
     Spec("Télécentre Le Relais", K.TELECENTRE, "Maurs", TELECENTRE, (O.TELECENTRE,)),
     Spec("Télécentre La Halle aux Grains", K.TELECENTRE, "Saint-Flour", TELECENTRE, (O.TELECENTRE,)),
     Spec("Télécentre du Carladès", K.TELECENTRE, "Vic-sur-Cère", TELECENTRE, (O.TELECENTRE,)),

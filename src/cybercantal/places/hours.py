@@ -242,6 +242,16 @@ def _day_slots(parsed: OpeningHours, day: date) -> list[Slot]:
     return slots
 
 
+@functools.lru_cache(maxsize=16384)
+def day_slots(value: str | None, day: date) -> tuple[Slot, ...]:
+    """The open intervals of ``day`` (minutes since midnight, holidays applied), for
+    booking rules that need a given day's hours. Cached: availability grids ask often."""
+    parsed = parse(value)
+    if parsed is None:
+        return ()
+    return tuple(_day_slots(parsed, day))
+
+
 @dataclass
 class DayRow:
     day: date

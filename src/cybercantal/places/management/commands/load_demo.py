@@ -84,6 +84,7 @@ class Command(BaseCommand):
             # The acceptance journey of the EPN network happens at Ydes.
             Role.MEDIATOR: first(kind=PlaceKind.EPN, commune__name="Ydes") or first(kind=PlaceKind.EPN),
             Role.KIOSK_AGENT: first(offers__has="kiosk"),
-            Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE),
+            # The acceptance journey of the telecentres happens at Murat.
+            Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE, commune__name="Murat") or first(kind=PlaceKind.TELECENTRE),
         }
         return {role: place for role, place in scopes.items() if place is not None}

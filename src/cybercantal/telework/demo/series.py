@@ -1,0 +1,7 @@
+"""Demo data of part "series" (idempotent)."""
+
+from __future__ import annotations
+
+
+def load() -> dict[str, int]:
+    return {}

@@ -1,0 +1,5 @@
+"""Part "billing" of the telecentres network (see urls.PARTS)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

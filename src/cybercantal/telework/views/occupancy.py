@@ -1,0 +1,5 @@
+"""Part "occupancy" of the telecentres network (see urls.PARTS)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

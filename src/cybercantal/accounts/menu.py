@@ -57,6 +57,17 @@ def menu_for(user: Any) -> list[MenuEntry]:
         wanted.append((_("Paiements des aides"), "grants:payments"))  # grants.export_payments
     if manager:  # grants.manage_programmes
         wanted.append((_("Dispositifs d'aide"), "grants:programme_list_manage"))
+    # Telecentres: the member's space and bookings, the employer's space, the managers' pages
+    # (the management home links to agreements, invoices, occupancy and prospecting).
+    if Role.TELEWORKER in roles:
+        wanted.append((_("Mon espace télécentre"), "telework:my_space"))
+        wanted.append((_("Mes réservations"), "telework:my_bookings"))
+    if Role.EMPLOYER_MANAGER in roles:
+        wanted.append((_("Espace employeur"), "telework:employer_home"))
+    if manager or Role.TELECENTRE_MANAGER in roles:  # telework.manage_telecentre
+        wanted.append((_("Gestion des télécentres"), "telework:manage_home"))
+    if manager:  # telework.manage_prospects
+        wanted.append((_("Prospection des entreprises"), "telework:prospects"))
     if manager or roles & set(PLACE_EDITOR_ROLES):
         wanted.append((_("Mes lieux"), "places:mine"))
     wanted.append((_("Mes données"), "accounts:my_data"))

@@ -348,3 +348,10 @@ rules.add_perm("telework.view_occupancy", is_platform_manager | manages_telecent
 rules.add_perm("telework.view_network_occupancy", is_platform_manager)
 # Prospecting: the département's business-attraction team.
 rules.add_perm("telework.manage_prospects", is_platform_manager)
+# Agreements part: removing an employee cancels their future bookings under the agreement, and
+# the employer's managers who remove them do it through ``booking_cancel``, which asks for this
+# permission on each booking (``manages_employer_of`` follows ``booking.agreement.employer``; a
+# booking not paid by an agreement is never reached).
+rules.set_perm(
+    "telework.cancel_booking", is_member_of | is_platform_manager | manages_telecentre | manages_employer_of
+)  # obj: booking

@@ -440,6 +440,9 @@ class CreditGrant(models.Model):
         RENEWAL = "renewal", _("Renouvellement")
         PURCHASE = "purchase", _("Achat")
         GESTURE = "gesture", _("Geste commercial")
+        # Unspent credits carried over from the previous plan when a member changes plan:
+        # already paid for, never invoiced again.
+        TRANSFER = "transfer", _("Report de la formule précédente")
 
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="credit_grants")
     unit = models.CharField(_("unité"), max_length=5, choices=CreditUnit.choices)
@@ -451,6 +454,12 @@ class CreditGrant(models.Model):
     reason = models.CharField(_("motif"), max_length=10, choices=Reason.choices)
     period_start = models.DateField(
         _("période"), null=True, blank=True, help_text=_("Pour un renouvellement : le mois couvert.")
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Pourquoi ce geste commercial, ou d'où viennent ces crédits."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -839,6 +848,9 @@ class Invoice(models.Model):
     # Snapshots: an invoice says what was true when it was issued.
     payer_name = models.CharField(_("client"), max_length=200)
     payer_address = models.TextField(_("adresse du client"), blank=True)
+    # The payer's name and the number, accents and case folded (``core.text.normalise``): the
+    # lists' search finds « teyssedre » for Teyssèdre.
+    search_text = models.CharField(max_length=300, blank=True, editable=False)
     seller = models.JSONField(_("vendeur"), default=dict)
     total_excl_tax = models.DecimalField(_("total HT"), max_digits=10, decimal_places=2)
     total_vat = models.DecimalField(_("TVA"), max_digits=10, decimal_places=2)
@@ -873,6 +885,27 @@ class Invoice(models.Model):
                 name="invoice_credit_note_corrects",
             ),
             models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="invoice_period_ordered"),
+            # One invoice per payer, operator and month: issuing a month twice (two runs at once
+            # included) issues nothing twice.
+            models.UniqueConstraint(
+                fields=["operator", "period_start", "payer_user"],
+                condition=Q(kind="invoice", payer_user__isnull=False),
+                name="invoice_once_per_member_month",
+            ),
+            models.UniqueConstraint(
+                fields=["operator", "period_start", "payer_organisation"],
+                condition=Q(kind="invoice", payer_organisation__isnull=False),
+                name="invoice_once_per_organisation_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="invoice", total_excl_tax__gte=0) | Q(kind="credit_note", total_excl_tax__lte=0),
+                name="invoice_sign_by_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["operator", "period_start"], name="invoice_operator_period_idx"),
+            models.Index(fields=["payer_user", "issued_on"], name="invoice_payer_user_idx"),
+            models.Index(fields=["payer_organisation", "issued_on"], name="invoice_payer_org_idx"),
         ]
 
     def __str__(self) -> str:
@@ -881,9 +914,21 @@ class Invoice(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Issued invoices never change. The one write allowed after creation is attaching the
         # PDF made from the saved rows (``update_fields=["pdf"]``, once).
-        if self.pk is not None and kwargs.get("update_fields") != ["pdf"]:
-            raise ImmutableInvoiceError("An issued invoice never changes: issue a credit note.")
+        if self.pk is not None:
+            if kwargs.get("update_fields") != ["pdf"]:
+                raise ImmutableInvoiceError("An issued invoice never changes: issue a credit note.")
+            if Invoice.objects.filter(pk=self.pk).exclude(pdf="").exists():
+                raise ImmutableInvoiceError("An invoice's PDF is attached once.")
         super().save(*args, **kwargs)
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
+    @property
+    def is_business_buyer(self) -> bool:
+        """A company pays: the 40 € recovery indemnity applies (art. L441-10 du code de commerce)."""
+        return self.payer_organisation_id is not None
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ImmutableInvoiceError("An issued invoice is never deleted: issue a credit note.")
@@ -902,10 +947,25 @@ class InvoiceLine(models.Model):
     membership = models.ForeignKey(
         Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
     )
+    credit_grant = models.ForeignKey(
+        CreditGrant, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    agreement_employee = models.ForeignKey(
+        AgreementEmployee, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    # On a credit note: the invoice line it cancels (each line is credited once at most).
+    corrects_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
+    )
 
     class Meta:
         ordering = ["invoice", "position"]
-        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position")]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.UniqueConstraint(
+                fields=["corrects_line"], condition=Q(corrects_line__isnull=False), name="invoice_line_credited_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description
@@ -939,7 +999,27 @@ class SizeBand(models.TextChoices):
     HUGE = "huge", _("5 000 salariés et plus")
 
 
+class LostReason(models.TextChoices):
+    """Why a company said no: counted on the conversion figures (a free text adds details)."""
+
+    NO_NEED = "no_need", _("Pas de besoin de télétravail")
+    MANAGEMENT = "management", _("Direction défavorable au travail à distance")
+    OTHER_TERRITORY = "other_territory", _("A choisi un autre territoire")
+    TOO_FEW_STAFF = "too_few_staff", _("Trop peu de salariés intéressés")
+    COST = "cost", _("Coût ou conditions de la convention")
+    TIMING = "timing", _("Pas le bon moment (réorganisation, rachat…)")
+    NO_ANSWER = "no_answer", _("Plus de réponse")
+    OTHER = "other", _("Autre raison")
+
+
 class Prospect(models.Model):
+    """A national company the département courts to relocate staff to the Cantal's telecentres.
+
+    ``stage``, ``stage_changed_at`` and ``lost_reason*`` are written only by
+    ``services.prospecting.prospect_move`` (which also writes a ``ProspectStageChange``);
+    ``search_text`` (name, SIREN, head office, accents and case folded) by the services that
+    write the name, SIREN or head office."""
+
     name = models.CharField(_("entreprise"), max_length=200)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
     sector = models.CharField(_("secteur d'activité"), max_length=200, blank=True)
@@ -949,6 +1029,7 @@ class Prospect(models.Model):
     stage = models.CharField(_("étape"), max_length=12, choices=ProspectStage.choices, default=ProspectStage.IDENTIFIED)
     stage_changed_at = models.DateTimeField(_("à cette étape depuis"), default=timezone.now)
     lost_reason = models.CharField(_("raison de la perte"), max_length=300, blank=True)
+    lost_reason_kind = models.CharField(_("motif de la perte"), max_length=20, choices=LostReason.choices, blank=True)
     source_partner = models.ForeignKey(
         Organisation,
         on_delete=models.SET_NULL,
@@ -976,12 +1057,14 @@ class Prospect(models.Model):
         verbose_name=_("convention signée"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("entreprise prospectée")
         verbose_name_plural = _("entreprises prospectées")
         ordering = ["name"]
+        indexes = [models.Index(fields=["stage", "stage_changed_at"], name="prospect_stage_idx")]
         constraints = [
             models.UniqueConstraint(fields=["siren"], condition=~Q(siren=""), name="prospect_unique_siren"),
             models.CheckConstraint(condition=Q(siren="") | Q(siren__regex=r"^[0-9]{9}$"), name="prospect_siren_digits"),
@@ -1036,6 +1119,12 @@ class ProspectActivity(models.Model):
         verbose_name = _("action de prospection")
         verbose_name_plural = _("actions de prospection")
         ordering = ["-happened_on", "-pk"]
+        indexes = [models.Index(fields=["prospect", "-happened_on", "-id"], name="prospect_activity_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_step_on__isnull=True) | ~Q(next_step=""), name="prospect_activity_next_step_named"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.happened_on}"
@@ -1050,9 +1139,17 @@ class ProspectStageChange(models.Model):
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=300, blank=True)
+    reason_kind = models.CharField(max_length=20, choices=LostReason.choices, blank=True)
 
     class Meta:
+        verbose_name = _("changement d'étape")
+        verbose_name_plural = _("changements d'étape")
         ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(to_stage="lost") | ~Q(reason=""), name="prospect_change_lost_has_reason"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_stage} → {self.to_stage}"

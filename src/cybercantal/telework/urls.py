@@ -5,8 +5,9 @@ from django.urls import include, path
 
 app_name = "telework"
 
+# "network" comes last: its ``<slug>/`` page would otherwise catch the fixed one-segment
+# paths of the other parts (``mon-espace/``, ``mes-reservations/``...).
 PARTS = [
-    "network",  # /telecentres/ (public list, detail), /telecentres/gestion/...: rules, resources, closures
     "plans",  # formules, adhésion, mon espace, solde de crédits, profil
     "agreements",  # conventions employeur, espace employeur, rejoindre une convention
     "booking",  # disponibilités (jour, semaine), réserver, mes réservations, planning du jour
@@ -15,6 +16,7 @@ PARTS = [
     "billing",  # factures, avoirs, PDF, export comptable
     "occupancy",  # occupation et impact
     "prospecting",  # prospection des entreprises
+    "network",  # /telecentres/ (public list, detail), /telecentres/gestion/...: rules, resources, closures
 ]
 
 urlpatterns = [path("", include(f"cybercantal.telework.views.{part}")) for part in PARTS]

@@ -23,7 +23,9 @@ def _labels(user) -> list[str]:
         (Role.TEACHER, ["Mes données"]),
         (Role.MEDIATOR, ["Espace médiation", "Nouvel accompagnement", "Mes lieux", "Mes données"]),
         (Role.KIOSK_AGENT, ["Nouvel accompagnement", "Demandes d'aide (bornes)", "Mes lieux", "Mes données"]),
-        (Role.TELECENTRE_MANAGER, ["Mes lieux", "Mes données"]),
+        (Role.TELECENTRE_MANAGER, ["Gestion des télécentres", "Mes lieux", "Mes données"]),
+        (Role.TELEWORKER, ["Mon espace télécentre", "Mes réservations", "Mes données"]),
+        (Role.EMPLOYER_MANAGER, ["Espace employeur", "Mes données"]),
         (Role.BUSINESS_APPLICANT, ["Mes demandes d'aide", "Mes données"]),
         (
             Role.GRANT_INSTRUCTOR,
@@ -39,6 +41,8 @@ def _labels(user) -> list[str]:
                 "Tableau de bord des aides",
                 "Paiements des aides",
                 "Dispositifs d'aide",
+                "Gestion des télécentres",
+                "Prospection des entreprises",
                 "Mes lieux",
                 "Mes données",
                 "Import LMN",
@@ -54,6 +58,8 @@ def _labels(user) -> list[str]:
                 "Tableau de bord des aides",
                 "Paiements des aides",
                 "Dispositifs d'aide",
+                "Gestion des télécentres",
+                "Prospection des entreprises",
                 "Mes lieux",
                 "Mes données",
                 "Import LMN",
@@ -68,7 +74,15 @@ def test_menu_by_role(make_user, grant, organisation, role, expected):
             user,
             role,
             scope=organisation
-            if role in {Role.MEDIATOR, Role.KIOSK_AGENT, Role.TELECENTRE_MANAGER, Role.TEACHER, Role.BUSINESS_APPLICANT}
+            if role
+            in {
+                Role.MEDIATOR,
+                Role.KIOSK_AGENT,
+                Role.TELECENTRE_MANAGER,
+                Role.TEACHER,
+                Role.BUSINESS_APPLICANT,
+                Role.EMPLOYER_MANAGER,
+            }
             else None,
         )
     assert _labels(user) == expected
@@ -90,6 +104,8 @@ def test_menu_links_resolve(make_user, grant):
         reverse("grants:dashboard"),
         reverse("grants:payments"),
         reverse("grants:programme_list_manage"),
+        reverse("telework:manage_home"),
+        reverse("telework:prospects"),
         reverse("places:mine"),
         reverse("accounts:my_data"),
         reverse("places:import"),

@@ -85,6 +85,7 @@ class Command(BaseCommand):
             Role.MEDIATOR: first(kind=PlaceKind.EPN, commune__name="Ydes") or first(kind=PlaceKind.EPN),
             Role.KIOSK_AGENT: first(offers__has="kiosk"),
             # The acceptance journey of the telecentres happens at Murat.
-            Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE, commune__name="Murat") or first(kind=PlaceKind.TELECENTRE),
+            Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE, commune__name="Murat")
+            or first(kind=PlaceKind.TELECENTRE),
         }
         return {role: place for role, place in scopes.items() if place is not None}

@@ -9,5 +9,5 @@ from ninja import Router
 
 router = Router(tags=["Télécentres"])
 
-for _part in ("booking",):
+for _part in ("booking", "checkin"):
     router.add_router("", import_module(f"{__name__}.{_part}").router)

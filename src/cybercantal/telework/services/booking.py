@@ -136,7 +136,10 @@ def resolve_period(
             raise BookingError({"day": [_("Choisissez un jour.")]})
         if part not in DayPart.values:
             raise BookingError({"part": [_("Choisissez le matin, l'après-midi ou la journée.")]})
-        period = slots.pool_period(resource, day, part)
+        try:
+            period = slots.pool_period(resource, day, part)
+        except OverflowError:  # a day at the end of the calendar (9999-12-31): no hours to compute
+            raise BookingError({"day": [_("Date invalide.")]}) from None
         if period is None:
             raise BookingError(
                 {"day": [_("Le télécentre est fermé ce %(moment)s.") % {"moment": _describe_day_part(day, part)}]}
@@ -359,9 +362,12 @@ def booking_create(
     part: str = "",
     series: BookingSeries | None = None,
     notify: bool = True,
+    allow_started: bool = False,
 ) -> Booking:
     """Book ``resource`` for ``member`` (the actor themself by default; a telecentre manager may
-    book for someone else). Raises ``BookingError`` for a rule, ``BookingConflictError`` when taken."""
+    book for someone else). Raises ``BookingError`` for a rule, ``BookingConflictError`` when taken.
+    ``allow_started``: the period may be under way (the waiting list giving a seat freed by a
+    no-show or a late cancellation), as for staff."""
     member = member or actor
     now = timezone.now()
     resource = Resource.objects.select_related("telecentre__place").get(pk=resource.pk)
@@ -372,7 +378,7 @@ def booking_create(
     starts_at, ends_at, part = resolve_period(
         resource=resource, starts_at=starts_at, ends_at=ends_at, day=day, part=part
     )
-    check_rules(resource=resource, starts_at=starts_at, ends_at=ends_at, staff=staff, now=now)
+    check_rules(resource=resource, starts_at=starts_at, ends_at=ends_at, staff=staff or allow_started, now=now)
     on = timezone.localtime(starts_at).date()
     units = slots.credit_units(resource, starts_at, ends_at, part)
     counted = slots.days_counted(resource, starts_at, ends_at, part)
@@ -380,10 +386,21 @@ def booking_create(
 
     # Locks, always in this order: the resource (seat pools), then the membership (credits and
     # quotas of one person), then the credit grants (in credits.debit).
+    # An agreement's weekly quota counts every telecentre it covers: all the person's memberships
+    # under it are locked (in pk order), so two bookings at two telecentres wait for each other.
     if resource.kind == ResourceKind.SEAT_POOL:
         list(lock_for_update(Resource.objects.filter(pk=resource.pk)))
     if terms.membership is not None:
-        list(lock_for_update(Membership.objects.filter(pk=terms.membership.pk)))
+        held = Q(pk=terms.membership.pk)
+        if terms.agreement_id is not None:
+            held |= Q(member_id=member.pk, agreement_id=terms.agreement_id)
+        list(lock_for_update(Membership.objects.filter(held).order_by("pk")))
+        # The terms were read before the locks: a membership ended or an employee removed
+        # meanwhile (agreements service) changes who pays; the person tries again.
+        if decide_terms(member=member, resource=resource, on=on, units=units) != terms:
+            raise BookingError(
+                _("Votre adhésion vient de changer : vérifiez la réservation et réessayez."), code="retry"
+            )
 
     if availability.member_overlaps(member.pk, resource, starts_at, ends_at).exists():
         raise BookingError(

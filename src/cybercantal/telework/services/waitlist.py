@@ -95,6 +95,7 @@ def promote_waiting(*, resource: Resource, starts_at: dt.datetime, ends_at: dt.d
                     day=timezone.localtime(entry.starts_at).date(),
                     part=entry.part,
                     notify=False,
+                    allow_started=True,
                 )
         except booking_service.BookingConflictError:
             continue

@@ -384,12 +384,15 @@ def booking_create(
     counted = slots.days_counted(resource, starts_at, ends_at, part)
     terms = decide_terms(member=member, resource=resource, on=on, units=units)
 
-    # Locks, always in this order: the resource (seat pools), then the membership (credits and
-    # quotas of one person), then the credit grants (in credits.debit).
+    # Locks, always in this order: the resource, then the membership (credits and quotas of one
+    # person), then the credit grants (in credits.debit). The resource is locked whatever its
+    # kind: a pool's count is only right under the lock; for an office or a room, inserts that
+    # race would wait on each other in the exclusion constraint's check, and PostgreSQL ends
+    # that in "deadlock detected" (an OperationalError, not a conflict) — the constraint stays
+    # the guarantee, the lock makes the refusal clean.
     # An agreement's weekly quota counts every telecentre it covers: all the person's memberships
     # under it are locked (in pk order), so two bookings at two telecentres wait for each other.
-    if resource.kind == ResourceKind.SEAT_POOL:
-        list(lock_for_update(Resource.objects.filter(pk=resource.pk)))
+    list(lock_for_update(Resource.objects.filter(pk=resource.pk)))
     if terms.membership is not None:
         held = Q(pk=terms.membership.pk)
         if terms.agreement_id is not None:

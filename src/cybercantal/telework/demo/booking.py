@@ -22,6 +22,7 @@ from ..models import (
     BookingStatus,
     DayPart,
     Membership,
+    PlanKind,
     Resource,
     ResourceKind,
     Telecentre,
@@ -49,6 +50,9 @@ def _members(telecentre: Telecentre, today: dt.date) -> list[Any]:
     memberships = (
         Membership.objects.filter(telecentre=telecentre, starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        # Not the day-pass members the series demo adds to fill a day: a second run must find
+        # the same members as the first.
+        .exclude(plan__kind=PlanKind.DAY_PASS)
         .select_related("member")
         .order_by("member__last_name", "member__first_name", "pk")
     )
@@ -71,7 +75,7 @@ def _book(member: Any, resource: Resource, **period: Any) -> int:
     try:
         service.booking_create(actor=member, resource=resource, notify=False, **period)
     except service.BookingError as exc:  # no credits, quota, full, closed: the demo skips it
-        logger.info("Réservation de démo ignorée (%s) : %s", resource, exc.messages[0])
+        logger.debug("Réservation de démo ignorée (%s) : %s", resource, exc.messages[0])
         return 0
     return 1
 

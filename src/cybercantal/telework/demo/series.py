@@ -131,7 +131,7 @@ def _thomas(today: dt.date, counts: dict[str, int]) -> None:
     membership = booking_service.active_membership(thomas, murat, today + dt.timedelta(days=1))
     pool = _pool(murat)
     if membership is None or pool is None:
-        logger.info("demo series: Thomas Delmas has no membership at Murat yet; his series is skipped")
+        logger.debug("demo series: Thomas Delmas has no membership at Murat yet; his series is skipped")
         return
     first_day = today + dt.timedelta(days=1)
     last_day = today + relativedelta(months=1)
@@ -267,7 +267,7 @@ def _full_day(today: dt.date, counts: dict[str, int], exclude: set[int]) -> None
             booking_service.booking_create(actor=person, resource=pool, day=day, part=DayPart.DAY, notify=False)
             counts["réservations (journée complète)"] += 1
         except booking_service.BookingError as exc:
-            logger.info("demo series: %s not booked on the full day: %s", person, exc.messages)
+            logger.debug("demo series: %s not booked on the full day: %s", person, exc.messages)
     if booking_service.availability.is_free(pool, *period):
         logger.warning("demo series: %s could not be filled on %s", pool, day)
         return
@@ -279,7 +279,7 @@ def _full_day(today: dt.date, counts: dict[str, int], exclude: set[int]) -> None
         try:
             waitlist_join(actor=person, resource=pool, day=day, part=DayPart.DAY)
         except booking_service.BookingError as exc:
-            logger.info("demo series: %s not on the waiting list: %s", person, exc.messages)
+            logger.debug("demo series: %s not on the waiting list: %s", person, exc.messages)
             continue
         counts["inscriptions en liste d'attente"] += 1
 

@@ -18,6 +18,7 @@ from cybercantal.core.forms import SafeModelChoiceField, SafeModelMultipleChoice
 from ..models import EmployerAgreement, Telecentre
 from ..queries import agreements as queries
 from ..services.agreements import MAX_IMPORT_ROWS, EmployeeRow
+from .fields import date_field
 
 SPACES = (" ", "\u00a0", "\u202f", "\u2009", "€", "%")
 MAX_IMPORT_BYTES = 200_000
@@ -36,19 +37,6 @@ class FrenchDecimalField(forms.DecimalField):
                 value = value.replace(char, "")
             value = value.replace(",", ".")
         return super().to_python(value)
-
-
-def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "invalid": _("Indiquez une date valide, par exemple 01/03/2026."),
-            "required": _("Indiquez la date."),
-        },
-    )
 
 
 class TelecentreChoiceField(SafeModelMultipleChoiceField):
@@ -84,8 +72,8 @@ class AgreementForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choisissez au moins un télécentre.")},
     )
-    starts_on = _date_field(_("Début"))
-    ends_on = _date_field(_("Fin (incluse)"), required=False, help_text=_("Vide : sans date de fin."))
+    starts_on = date_field(_("Début"))
+    ends_on = date_field(_("Fin (incluse)"), required=False, help_text=_("Vide : sans date de fin."))
     days_per_week = forms.TypedChoiceField(
         label=_("Jours par semaine et par salarié"),
         choices=[(n, str(n)) for n in range(1, 6)],
@@ -198,11 +186,11 @@ class AgreementForm(forms.Form):
 
 
 class ActivateForm(forms.Form):
-    signed_on = _date_field(_("Signée le"))
+    signed_on = date_field(_("Signée le"))
 
 
 class EndForm(forms.Form):
-    ends_on = _date_field(_("Dernier jour couvert"))
+    ends_on = date_field(_("Dernier jour couvert"))
 
 
 class EmployeeForm(forms.Form):

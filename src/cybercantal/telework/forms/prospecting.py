@@ -17,23 +17,11 @@ from cybercantal.core.forms import SafeModelChoiceField
 from ..models import PIPELINE_STAGES, EmployerAgreement, LostReason, Prospect, ProspectActivity, ProspectStage, SizeBand
 from ..queries import prospecting as queries
 from ..services import prospecting as services
+from .fields import date_field
 
 
 def person_label(user: User) -> str:
     return user.get_full_name() or user.email
-
-
-def _date_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "invalid": _("Indiquez une date valide, par exemple 15/03/2026."),
-            "required": _("Indiquez la date."),
-        },
-    )
 
 
 class OwnerChoiceField(SafeModelChoiceField):
@@ -153,7 +141,7 @@ class MoveForm(forms.Form):
             "invalid_choice": _("Choisissez une étape dans la liste."),
         },
     )
-    on = _date_field(_("Date du changement"), required=False, help_text=_("Aujourd'hui si vous la laissez vide."))
+    on = date_field(_("Date du changement"), required=False, help_text=_("Aujourd'hui si vous la laissez vide."))
     reason_kind = forms.ChoiceField(
         label=_("Raison de la perte"),
         required=False,
@@ -243,7 +231,7 @@ class ActivityForm(forms.Form):
         choices=ProspectActivity.Kind.choices,
         error_messages={"invalid_choice": _("Choisissez le type d'action dans la liste.")},
     )
-    happened_on = _date_field(_("Date"))
+    happened_on = date_field(_("Date"))
     summary = forms.CharField(
         label=_("Compte rendu"),
         max_length=services.MAX_TEXT,
@@ -256,7 +244,7 @@ class ActivityForm(forms.Form):
         max_length=300,
         help_text=_("Par exemple : envoyer la proposition de convention."),
     )
-    next_step_on = _date_field(_("Prévue le"), required=False, help_text=_("La date de la relance."))
+    next_step_on = date_field(_("Prévue le"), required=False, help_text=_("La date de la relance."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"happened_on": timezone.localdate(), "kind": ProspectActivity.Kind.CALL})

@@ -158,3 +158,106 @@ class CreditForm(ServiceErrorsMixin, forms.Form):
         self.fields["lines"].queryset = lines  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("lines", [line.pk for line in lines])
+
+
+class OperatorBillingForm(ServiceErrorsMixin, forms.Form):
+    """An operator's invoicing details. The form checks types and lengths; the service
+    (``services.operators.operator_billing_save``) checks the SIRET, VAT number, IBAN, prefix
+    and payment terms and says what is wrong next to each field."""
+
+    legal_name = forms.CharField(
+        label=_("Raison sociale"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+        error_messages={"required": _("Indiquez la raison sociale de l'exploitant.")},
+    )
+    legal_form = forms.CharField(
+        label=_("Forme juridique et capital"),
+        max_length=200,
+        required=False,
+        help_text=_("Par exemple « SCIC SARL au capital de 10 000 € » ou « Association loi 1901 »."),
+    )
+    address = forms.CharField(
+        label=_("Adresse du siège"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+        error_messages={"required": _("Indiquez l'adresse du siège de l'exploitant.")},
+    )
+    siret = forms.CharField(
+        label=_("SIRET"),
+        max_length=20,
+        help_text=_("14 chiffres ; les espaces sont acceptés."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": _("Indiquez le SIRET de l'exploitant.")},
+    )
+    vat_exempt = forms.BooleanField(
+        label=_("Franchise en base de TVA (les factures portent « TVA non applicable, art. 293 B du CGI »)"),
+        required=False,
+    )
+    vat_number = forms.CharField(
+        label=_("Numéro de TVA intracommunautaire"),
+        max_length=20,
+        required=False,
+        help_text=_("FR suivi de 11 caractères, par exemple FR 44 732829320. Obligatoire sauf en franchise en base."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    invoice_prefix = forms.CharField(
+        label=_("Préfixe des numéros de facture"),
+        max_length=10,
+        help_text=_(
+            "1 à 10 lettres sans accent, chiffres ou tirets : les numéros seront PRÉFIXE-année-00001. "
+            "Il ne pourra plus changer après la première facture."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Indiquez le préfixe des numéros de facture.")},
+    )
+    payment_terms_days = forms.IntegerField(
+        label=_("Délai de paiement (jours)"),
+        help_text=_("De 0 (paiement à réception) à 60 jours au plus, comme le veut la loi."),
+        error_messages={
+            "required": _("Indiquez le délai de paiement, de 0 à 60 jours."),
+            "invalid": _("Indiquez un nombre de jours, de 0 à 60."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    late_penalty_rate = forms.CharField(
+        label=_("Taux des pénalités de retard"),
+        max_length=100,
+        help_text=_("Par exemple « 3 fois le taux d'intérêt légal »."),
+        error_messages={"required": _("Indiquez le taux des pénalités de retard.")},
+    )
+    iban = forms.CharField(
+        label=_("IBAN (facultatif)"),
+        max_length=42,
+        required=False,
+        help_text=_("Imprimé sur les factures pour les virements ; les espaces sont acceptés."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, prefix_frozen: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.error_messages["max_length"] = _(
+                    "%(limit_value)d caractères au plus (vous en avez saisi %(show_value)d)."
+                )
+        if prefix_frozen:
+            field = self.fields["invoice_prefix"]
+            field.disabled = True
+            field.help_text = _(
+                "Figé : cet exploitant a déjà émis des factures, et la numérotation ne change pas en cours d'année."
+            )
+
+    @staticmethod
+    def initial_from(billing: Any, operator: Organisation) -> dict[str, Any]:
+        if billing is None:  # a new operator: what the directory knows already
+            return {
+                "legal_name": operator.name,
+                "siret": operator.siret,
+                "invoice_prefix": "FAC",
+                "payment_terms_days": 30,
+                "late_penalty_rate": "3 fois le taux d'intérêt légal",
+            }
+        from ..services.operators import FIELDS
+
+        return {name: getattr(billing, name) for name in FIELDS}

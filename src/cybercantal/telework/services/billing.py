@@ -592,7 +592,8 @@ def _operator_billing(operator: Organisation) -> OperatorBilling:
         raise BillingError(
             _(
                 "Les mentions légales de facturation de « %(operator)s » (raison sociale, SIRET, adresse) ne sont "
-                "pas renseignées : aucune facture ne peut être émise."
+                "pas renseignées : aucune facture ne peut être émise. Renseignez-les d'abord sur la page "
+                "« Mentions des factures » de l'exploitant."
             )
             % {"operator": operator.name},
             code="no_billing_details",

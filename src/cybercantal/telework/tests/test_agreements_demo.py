@@ -6,12 +6,16 @@ from __future__ import annotations
 from cybercantal.accounts.demo import demo_email, load_demo_accounts
 from cybercantal.accounts.models import Role
 
+from cybercantal.territory.models import Commune
+
 from ..demo import agreements as demo
 from ..models import AgreementEmployee, AgreementStatus, EmployerAgreement, Membership
 from .factories import TelecentreFactory
 
 
-def test_demo_is_complete_and_idempotent(db, mailoutbox):
+def test_demo_is_complete_and_idempotent(territory, mailoutbox):
+    # The real communes (the territory may be loaded in this worker already: factories must not
+    # create a second "Murat").
     load_demo_accounts()
     communes = ("Murat", "Saint-Flour", "Riom-ès-Montagnes", "Maurs", "Vic-sur-Cère")
     names = (
@@ -22,7 +26,9 @@ def test_demo_is_complete_and_idempotent(db, mailoutbox):
         "Télécentre du Carladès",
     )
     telecentres = {
-        commune: TelecentreFactory(place__name=name, place__commune__name=commune)
+        commune: TelecentreFactory(
+            place__name=name, place__commune=Commune.objects.get(name=commune, kind=Commune.Kind.ACTUELLE)
+        )
         for commune, name in zip(communes, names, strict=True)
     }
     counts = demo.load()

@@ -14,6 +14,10 @@ Who may use each page:
   and kind.
 - ``invoices_issue`` (``gestion/factures/emettre/``): the same people; issuing needs
   ``telework.issue_invoices`` on the chosen operator.
+- ``operator_billing`` (``gestion/exploitants/<pk>/facturation/``): an operator's invoicing
+  details (legal name, SIRET, VAT, prefix, terms, IBAN): ``telework.issue_invoices`` on that
+  operator — the programme team, or the telecentre managers of that operator. An organisation
+  that operates no telecentre (and has no details) is a 404.
 - ``invoices_export`` (``gestion/factures/export.csv``): the sales journal of what the person
   may see (managers and programme team: their operators' invoices; employer managers: their
   organisations'), with the list's filters.
@@ -28,7 +32,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -39,16 +43,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cybercantal.accounts.decorators import permission_required_for_object
-from cybercantal.accounts.models import Role
+from cybercantal.accounts.models import Organisation, Role
 from cybercantal.accounts.queries import active_roles
 from cybercantal.core.forms import plausible_key
 from cybercantal.core.spreadsheet import csv_response
 from cybercantal.core.uploads import serve
 
-from ..forms.billing import CreditForm, InvoiceFilterForm, IssueForm
-from ..models import Invoice, InvoiceKind
+from ..forms.billing import CreditForm, InvoiceFilterForm, IssueForm, OperatorBillingForm
+from ..models import Invoice, InvoiceCounter, InvoiceKind, OperatorBilling, Telecentre
 from ..queries import billing as queries
 from ..services import billing as services
+from ..services import operators as operator_services
 from ..services.billing_pdf import invoice_title, pdf_filename
 
 PAGE_SIZE = 25
@@ -169,6 +174,7 @@ def invoices_issue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Cette page est réservée aux gestionnaires de télécentre."))
     operators = queries.managed_operators(user)
     result = None
+    billing_missing = None  # the chosen operator, when its invoicing details are missing
     if request.method == "POST":
         form = IssueForm(request.POST, operators=operators)
         if form.is_valid():
@@ -180,6 +186,8 @@ def invoices_issue(request: HttpRequest) -> HttpResponse:
                 result = services.invoices_issue_month(actor=user, operator=operator, year=year, month=month)
             except ValidationError as exc:
                 form.add_service_errors(exc)
+                if getattr(exc, "code", None) == "no_billing_details":
+                    billing_missing = operator
             else:
                 if result.issued:
                     messages.success(
@@ -198,7 +206,75 @@ def invoices_issue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "telework/billing/issue.html",
-        {"form": form, "result": result, "has_operators": operators.exists()},
+        {
+            "form": form,
+            "result": result,
+            "has_operators": operators.exists(),
+            "billing_missing": billing_missing,
+            "without_details": [
+                operator
+                for operator in operator_services.missing_billing(operators)
+                if billing_missing is None or operator.pk != billing_missing.pk
+            ],
+        },
+    )
+
+
+def _operator(request: HttpRequest, pk: int) -> Organisation:
+    """An organisation that operates a telecentre (or already has invoicing details)."""
+    if not plausible_key(pk):
+        raise Http404
+    operator = (
+        Organisation.objects.filter(pk=pk)
+        .filter(Q(operated_telecentres__isnull=False) | Q(telework_billing__isnull=False))
+        .first()
+    )
+    if operator is None:
+        raise Http404
+    return operator
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required_for_object("telework.issue_invoices", _operator)
+def operator_billing(request: HttpRequest, pk: int, obj: Organisation) -> HttpResponse:
+    """The operator's invoicing details: a form to fill them in, or to change them."""
+    billing = OperatorBilling.objects.filter(operator=obj).first()
+    frozen_prefix = operator_services.frozen_prefix(obj, billing)
+    frozen = frozen_prefix is not None
+    initial = OperatorBillingForm.initial_from(billing, obj)
+    if frozen:
+        initial["invoice_prefix"] = frozen_prefix
+    if request.method == "POST":
+        form = OperatorBillingForm(request.POST, prefix_frozen=frozen, initial=initial)
+        if form.is_valid():
+            try:
+                operator_services.operator_billing_save(actor=request.user, operator=obj, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(
+                    request,
+                    _("Les mentions des factures de « %(operator)s » sont enregistrées.") % {"operator": obj.name},
+                )
+                return redirect("telework:operator_billing", pk=obj.pk)
+    else:
+        form = OperatorBillingForm(prefix_frozen=frozen, initial=initial)
+    today = timezone.localdate()
+    counter = InvoiceCounter.objects.filter(operator=obj, year=today.year).first()
+    prefix = initial.get("invoice_prefix", "")
+    telecentres = Telecentre.objects.filter(operator=obj).select_related("place").order_by("place__name")
+    return render(
+        request,
+        "telework/billing/operator_billing.html",
+        {
+            "operator": obj,
+            "billing": billing,
+            "form": form,
+            "prefix_frozen": frozen,
+            "next_number": f"{prefix}-{today.year}-{(counter.last_number if counter else 0) + 1:05d}",
+            "telecentres": [t for t in telecentres if request.user.has_perm("telework.manage_telecentre", t)],
+            "can_issue": _is_manager(request.user),
+        },
     )
 
 
@@ -265,5 +341,6 @@ urlpatterns = [
     path("gestion/factures/", operator_invoices, name="operator_invoices"),
     path("gestion/factures/emettre/", invoices_issue, name="invoices_issue"),
     path("gestion/factures/export.csv", invoices_export, name="invoices_export"),
+    path("gestion/exploitants/<int:pk>/facturation/", operator_billing, name="operator_billing"),
     path("employeur/factures/", employer_invoices, name="employer_invoices"),
 ]

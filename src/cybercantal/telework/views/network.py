@@ -35,7 +35,7 @@ from cybercantal.accounts.models import Role
 from cybercantal.places import hours
 
 from ..forms.network import ClosureForm, ResourceForm, TelecentreCreateForm, TelecentreForm
-from ..models import Closure, Resource, Telecentre, TelecentreStatus
+from ..models import Closure, OperatorBilling, Resource, Telecentre, TelecentreStatus
 from ..queries import network as queries
 from ..services import network as services
 
@@ -201,6 +201,10 @@ def manage_telecentre(request: HttpRequest, slug: str, obj: Telecentre) -> HttpR
         "form": form,
         "confirm": confirm,
         "resources": list(queries.resources_of(obj)),
+        # The operator's invoicing details (page ``telework:operator_billing``): missing ones
+        # block its invoices.
+        "operator_billing": OperatorBilling.objects.filter(operator_id=obj.operator_id).first(),
+        "can_edit_operator_billing": request.user.has_perm("telework.issue_invoices", obj.operator),
     }
     return render(request, "telework/network/manage_telecentre.html", context)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from cybercantal.accounts.demo import demo_email, load_demo_accounts
 from cybercantal.accounts.models import Role
-
 from cybercantal.territory.models import Commune
 
 from ..demo import agreements as demo

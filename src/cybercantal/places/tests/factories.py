@@ -45,7 +45,9 @@ class CantonFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     number = factory.Sequence(lambda n: 50 + n)
-    code = factory.LazyAttribute(lambda o: f"15{o.number:02d}")
+    # At most 5 characters (the column's length, which PostgreSQL enforces): a worker that has
+    # made more than 950 cantons wraps around ("15000", "15001"...).
+    code = factory.LazyAttribute(lambda o: f"15{o.number:02d}" if o.number < 1000 else f"15{o.number % 1000:03d}")
     name = factory.Sequence(lambda n: f"Canton test {n}")
     slug = factory.LazyAttribute(lambda o: _slug(o.name))
     departement = factory.SubFactory(DepartementFactory)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cybercantal.kiosks",
     "cybercantal.grants",
     "cybercantal.telework",
+    "cybercantal.learning",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

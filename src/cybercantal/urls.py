@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("cybercantal.kiosks.urls")),
     path("aides/", include("cybercantal.grants.urls")),
     path("telecentres/", include("cybercantal.telework.urls")),
+    path("ent/", include("cybercantal.learning.urls")),
     path("api/", api.urls),
     # The language form is in every page's footer: anonymous visitors must be able to use it.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

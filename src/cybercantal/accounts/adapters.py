@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext_lazy as _
 
+from cybercantal.core.tasks import is_deliverable
+
 from .queries import has_staff_role
 
 
@@ -26,6 +28,12 @@ class PlatformSite:
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: Any) -> bool:
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Nothing goes to the placeholder address of a person without email (a pupil)."""
+        if not is_deliverable(email):
+            return
+        super().send_mail(template_prefix, email, context)
 
     def render_mail(
         self, template_prefix: str, email: Any, context: dict[str, Any], headers: dict[str, str] | None = None

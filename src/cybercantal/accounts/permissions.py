@@ -355,3 +355,237 @@ rules.add_perm("telework.manage_prospects", is_platform_manager)
 rules.set_perm(
     "telework.cancel_booking", is_member_of | is_platform_manager | manages_telecentre | manages_employer_of
 )  # obj: booking
+
+# --- Learning (cartable électronique, ENT) -----------------------------------------------------
+# Access follows who is where, not roles alone: the classes a student is enrolled in this
+# year, a parent's children, what a teacher teaches, the schools where a person is staff
+# (the head of school among them). ``learning.access.access_for`` reads it once per request.
+# Objects are checked through their class (``obj.school_class_id``; a lesson through its
+# course, an attempt through its assignment, an answer through its attempt) or their school.
+# The programme team creates schools and appoints their staff; it sees no pupil's work.
+
+
+def _learning_access(user: Any) -> Any:
+    from cybercantal.learning.access import access_for
+
+    return access_for(user)
+
+
+def _class_id_of(obj: Any) -> int | None:
+    """The class or group an ENT object belongs to (no query when the ids are at hand)."""
+    from cybercantal.learning.models import SchoolClass
+
+    if isinstance(obj, SchoolClass):
+        return obj.pk
+    for path in ("school_class_id", "course.school_class_id", "assignment.school_class_id",
+                 "attempt.assignment.school_class_id", "lesson.course.school_class_id"):  # fmt: skip
+        target = obj
+        for attribute in path.split("."):
+            target = getattr(target, attribute, None)
+            if target is None:
+                break
+        if target is not None:
+            return int(target)
+    return None
+
+
+def _school_id_of(obj: Any) -> int | None:
+    from cybercantal.learning.models import School, SchoolClass
+
+    if isinstance(obj, School):
+        return obj.pk
+    if isinstance(obj, SchoolClass):
+        return obj.school_id
+    school_id = getattr(obj, "school_id", None)
+    if school_id is not None:
+        return int(school_id)
+    class_id = _class_id_of(obj)
+    if class_id is None:
+        return None
+    return SchoolClass.objects.filter(pk=class_id).values_list("school_id", flat=True).first()
+
+
+def _subject_id_of(obj: Any) -> int | None:
+    for path in ("subject_id", "course.subject_id"):
+        target = obj
+        for attribute in path.split("."):
+            target = getattr(target, attribute, None)
+            if target is None:
+                break
+        if target is not None:
+            return int(target)
+    return None
+
+
+@rules.predicate
+def is_in_class(user: Any, obj: Any) -> bool:
+    """Object-level: a student enrolled (this year) in the object's class or group."""
+    class_id = _class_id_of(obj)
+    return class_id is not None and class_id in _learning_access(user).class_ids
+
+
+@rules.predicate
+def has_child_in_class(user: Any, obj: Any) -> bool:
+    """Object-level: the parent of a student enrolled in the object's class or group."""
+    class_id = _class_id_of(obj)
+    return class_id is not None and class_id in _learning_access(user).children_class_ids
+
+
+@rules.predicate
+def teaches_class(user: Any, obj: Any) -> bool:
+    """Object-level: teaches the object's class or group (any subject)."""
+    class_id = _class_id_of(obj)
+    return class_id is not None and class_id in _learning_access(user).taught
+
+
+@rules.predicate
+def teaches_class_subject(user: Any, obj: Any) -> bool:
+    """Object-level: teaches the object's subject to its class (a course, a homework, a
+    cahier de textes entry); for an object without a subject, teaches the class."""
+    class_id = _class_id_of(obj)
+    subjects = _learning_access(user).taught.get(class_id) if class_id is not None else None
+    if not subjects:
+        return False
+    subject_id = _subject_id_of(obj)
+    return subject_id is None or subject_id in subjects
+
+
+@rules.predicate
+def is_school_staff(user: Any, obj: Any) -> bool:
+    """Object-level: staff (ENT administrator) of the object's school."""
+    school_id = _school_id_of(obj)
+    return school_id is not None and school_id in _learning_access(user).staff_school_ids
+
+
+@rules.predicate
+def is_school_head(user: Any, obj: Any) -> bool:
+    """Object-level: head of the object's school."""
+    school_id = _school_id_of(obj)
+    return school_id is not None and school_id in _learning_access(user).head_school_ids
+
+
+@rules.predicate
+def teaches_in_school(user: Any, obj: Any) -> bool:
+    school_id = _school_id_of(obj)
+    return school_id is not None and school_id in _learning_access(user).teacher_school_ids
+
+
+@rules.predicate
+def is_owner(user: Any, obj: Any) -> bool:
+    """Object-level: the person's own object (question, exercise, category, document space)."""
+    owner_id = getattr(obj, "owner_id", None)
+    if owner_id is None:
+        owner_id = getattr(getattr(obj, "space", None), "owner_id", None)
+    return owner_id is not None and owner_id == getattr(user, "pk", None)
+
+
+@rules.predicate
+def is_shared_in_school(user: Any, obj: Any) -> bool:
+    """Object-level: a question or exercise shared with the teachers of its school."""
+    return bool(getattr(obj, "shared", False)) and teaches_in_school.test(user, obj)
+
+
+@rules.predicate
+def is_published(user: Any, obj: Any) -> bool:
+    status = getattr(obj, "status", None)
+    course = getattr(obj, "course", None)
+    if course is not None and getattr(course, "status", None) != "published":
+        return False
+    return status == "published"
+
+
+@rules.predicate
+def is_own_attempt(user: Any, obj: Any) -> bool:
+    attempt = getattr(obj, "attempt", obj)
+    return getattr(attempt, "student_id", None) == getattr(user, "pk", None)
+
+
+@rules.predicate
+def is_parent_of_attempt_student(user: Any, obj: Any) -> bool:
+    attempt = getattr(obj, "attempt", obj)
+    return getattr(attempt, "student_id", None) in _learning_access(user).child_ids
+
+
+def _student_class_ids(student: Any) -> set[int]:
+    from cybercantal.learning.models import Enrolment
+
+    return set(Enrolment.objects.filter(student=student).values_list("school_class_id", flat=True))
+
+
+def _student_school_ids(student: Any) -> set[int]:
+    from cybercantal.learning.models import SchoolMember
+
+    return set(SchoolMember.objects.filter(user=student, kind="student").values_list("school_id", flat=True))
+
+
+@rules.predicate
+def is_parent_of(user: Any, student: Any) -> bool:
+    """Object-level (the object is a student): one of the person's children."""
+    return getattr(student, "pk", None) in _learning_access(user).child_ids
+
+
+@rules.predicate
+def teaches_student(user: Any, student: Any) -> bool:
+    """Object-level (the object is a student): teaches one of the student's classes."""
+    taught = _learning_access(user).taught
+    return bool(taught) and bool(_student_class_ids(student) & set(taught))
+
+
+@rules.predicate
+def is_staff_of_student(user: Any, student: Any) -> bool:
+    """Object-level (the object is a student): staff of the student's school."""
+    staff = _learning_access(user).staff_school_ids
+    return bool(staff) and bool(_student_school_ids(student) & staff)
+
+
+@rules.predicate
+def is_ent_teacher(user: Any) -> bool:
+    return _learning_access(user).is_teacher
+
+
+@rules.predicate
+def is_ent_staff(user: Any) -> bool:
+    return _learning_access(user).is_staff
+
+
+rules.add_perm("learning", is_platform_manager)
+# Schools: the programme team opens them and appoints their staff; the staff run them
+# (classes, people, imports, year rollover, activation letters).
+rules.add_perm("learning.manage_schools", is_platform_manager)
+rules.add_perm("learning.manage_school", is_platform_manager | is_school_staff)  # obj: school or its class
+rules.add_perm("learning.view_class", is_in_class | has_child_in_class | teaches_class | is_school_staff)  # obj: class
+# Passwords of pupils: their teachers and the school's staff reset them (new activation letter).
+rules.add_perm("learning.reset_password", teaches_student | is_staff_of_student)  # obj: student (user)
+rules.add_perm("learning.view_student", is_self | is_parent_of | teaches_student | is_staff_of_student)  # obj: student
+rules.add_perm("learning.export_student_data", is_self | is_parent_of | is_staff_of_student)  # obj: student
+# Courses: published ones for the class's pupils and their parents; the class's teachers
+# write them (in the subject they teach it) and see drafts.
+rules.add_perm(
+    "learning.view_course", ((is_in_class | has_child_in_class) & is_published) | teaches_class | is_school_staff
+)  # obj: course or lesson
+rules.add_perm("learning.edit_course", teaches_class_subject)  # obj: course, or a class (new course)
+# Documents: one's own space; a document reaches others only through a course or homework.
+rules.add_perm("learning.manage_document", is_owner)  # obj: document, folder or space
+# Question bank and exercises: one's own, and what colleagues of the school shared.
+rules.add_perm("learning.use_question_bank", is_ent_teacher)
+rules.add_perm("learning.manage_question", is_owner)  # obj: question, category, exercise
+rules.add_perm("learning.view_question", is_owner | is_shared_in_school)  # obj: question
+# Assignments and attempts.
+rules.add_perm("learning.assign_exercise", teaches_class)  # obj: class
+rules.add_perm(
+    "learning.view_assignment", is_in_class | has_child_in_class | teaches_class | is_school_staff
+)  # obj: assignment
+rules.add_perm("learning.manage_assignment", teaches_class)  # obj: assignment
+rules.add_perm("learning.attempt_assignment", is_in_class)  # obj: assignment
+rules.add_perm(
+    "learning.view_attempt", is_own_attempt | is_parent_of_attempt_student | teaches_class
+)  # obj: attempt or answer
+rules.add_perm("learning.grade_attempt", teaches_class)  # obj: attempt or answer
+# Cahier de textes and homework: the class, its parents, its teachers, the school's staff
+# read it; the class's teachers write it in their subject; the head signs it off.
+rules.add_perm(
+    "learning.view_homework", is_in_class | has_child_in_class | teaches_class | is_school_staff
+)  # obj: homework, log or class
+rules.add_perm("learning.edit_homework", teaches_class_subject)  # obj: homework or log, or a class
+rules.add_perm("learning.view_workload", teaches_class | is_school_staff)  # obj: class
+rules.add_perm("learning.sign_off", is_school_head)  # obj: class

@@ -44,6 +44,12 @@ def _recipients(to: str | Sequence[str]) -> list[str]:
     return addresses
 
 
+def is_deliverable(address: str) -> bool:
+    """False for the placeholder addresses of people without email (a pupil's
+    ``<login>@ent.invalid``): ``.invalid`` is reserved (RFC 2606), nothing is sent there."""
+    return not address.strip().lower().endswith(".invalid")
+
+
 @task()
 def send_email(
     *,
@@ -90,10 +96,13 @@ def email_on_commit(
     Arguments are checked and frozen now, so that a mistake fails in the service, not later
     in a worker, and a caller mutating its list afterwards changes nothing.
     """
+    recipients = [address for address in _recipients(to) if is_deliverable(address)]
+    if not recipients:
+        return
     kwargs: dict[str, Any] = {
         "subject": str(subject),
         "body": str(body),
-        "to": _recipients(to),
+        "to": recipients,
         "html": str(html) if html else None,
         "reply_to": list(reply_to) if reply_to else None,
     }

@@ -1,0 +1,1 @@
+"""Reads of the cartable électronique, one module per part."""

@@ -1,0 +1,1 @@
+"""Views of the cartable électronique, one module per part (see ``learning.urls.PARTS``)."""

@@ -1,0 +1,5 @@
+"""Part "courses" of the cartable électronique (to be written)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Part "provisioning" of the cartable électronique (to be written)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -45,6 +45,7 @@ DEMO_PEOPLE: dict[str, tuple[str, str, str]] = {
     Role.TEACHER: ("enseignant", "Claire", "Bonnefoy"),
     Role.STUDENT: ("eleve", "Hugo", "Teyssedou"),
     Role.PARENT: ("parent", "Nadia", "Teyssedou"),
+    Role.SCHOOL_STAFF: ("direction", "Marie", "Lacombe"),
     Role.BUSINESS_APPLICANT: ("entreprise", "Julien", "Vermenouze"),
     Role.GRANT_INSTRUCTOR: ("instructeur", "Anne", "Couderc"),
     Role.PROGRAMME_MANAGER: ("charge-programme", "Élise", "Meynial"),
@@ -62,6 +63,7 @@ _DEFAULT_SCOPE_ORGANISATION: dict[str, tuple[str, str]] = {
     Role.KIOSK_AGENT: ("Communauté de communes des Volcans (démo)", Organisation.Kind.EPCI),
     Role.TEACHER: ("Collège des Puys (démo)", Organisation.Kind.SCHOOL),
     Role.STUDENT: ("Collège des Puys (démo)", Organisation.Kind.SCHOOL),
+    Role.SCHOOL_STAFF: ("Collège des Puys (démo)", Organisation.Kind.SCHOOL),
     Role.BUSINESS_APPLICANT: ("Menuiserie du Lioran (démo)", Organisation.Kind.BUSINESS),
 }
 

@@ -30,6 +30,7 @@ class Role(models.TextChoices):
     TEACHER = "teacher", _("Enseignant")
     STUDENT = "student", _("Élève")
     PARENT = "parent", _("Parent")
+    SCHOOL_STAFF = "school_staff", _("Direction ou vie scolaire d'un collège")
     BUSINESS_APPLICANT = "business_applicant", _("Entreprise demandeuse")
     GRANT_INSTRUCTOR = "grant_instructor", _("Instructeur d'aides")
     PROGRAMME_MANAGER = "programme_manager", _("Chargé de programme")
@@ -58,6 +59,7 @@ SCOPED_ROLES = frozenset(
         Role.KIOSK_AGENT,
         Role.TEACHER,
         Role.STUDENT,
+        Role.SCHOOL_STAFF,
         Role.BUSINESS_APPLICANT,
     }
 )

@@ -277,8 +277,6 @@ class EntAccount(models.Model):
     activation_code_hash = models.CharField(max_length=128, blank=True)
     activation_code_expires_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
-    # Feed of the student's homework in their own calendar (``/ent/agenda/<token>.ics``).
-    calendar_token = models.CharField(max_length=40, unique=True, default=new_token)
 
     class Meta:
         verbose_name = _("compte ENT")
@@ -420,6 +418,7 @@ class Course(models.Model):
         verbose_name = _("cours")
         verbose_name_plural = _("cours")
         ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["school_class", "status"], name="course_class_status")]
 
     def __str__(self) -> str:
         return self.title
@@ -433,12 +432,19 @@ class Lesson(models.Model):
     title = models.CharField(_("titre"), max_length=200)
     body = models.TextField(_("contenu"), blank=True)
     status = models.CharField(_("état"), max_length=10, choices=Course.Status.choices, default=Course.Status.DRAFT)
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("leçon")
         ordering = ["course", "position", "pk"]
+        # Positions are dense (1..n) and unique in a course: the services renumber under a
+        # row lock on the course, in two steps so that the constraint holds at every row.
+        constraints = [
+            models.UniqueConstraint(fields=["course", "position"], name="lesson_unique_position"),
+        ]
+        indexes = [models.Index(fields=["course", "status"], name="lesson_course_status")]
 
     def __str__(self) -> str:
         return self.title
@@ -462,11 +468,12 @@ class LessonResource(models.Model):
         verbose_name = _("ressource")
         ordering = ["lesson", "position", "pk"]
         constraints = [
+            models.UniqueConstraint(fields=["lesson", "position"], name="lessonresource_unique_position"),
             models.CheckConstraint(
                 condition=(Q(kind="document", document__isnull=False, url=""))
                 | (Q(kind="link", document__isnull=True) & ~Q(url="")),
                 name="lessonresource_document_or_link",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -523,6 +530,9 @@ class QuestionCategory(models.Model):
 
 
 class Tag(models.Model):
+    """A label shared by every bank ("fractions", "brevet"), stored normalised by
+    ``services.questions.tag_name`` (spaces collapsed, lower case, accents kept)."""
+
     name = models.CharField(_("étiquette"), max_length=50, unique=True)
 
     class Meta:
@@ -552,13 +562,27 @@ class Question(models.Model):
     default_mark = models.DecimalField(_("note par défaut"), max_digits=6, decimal_places=2, default=Decimal("1"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="questions", verbose_name=_("étiquettes"))
     shared = models.BooleanField(_("partagée avec les collègues du collège"), default=False)
+    # A question used by an exercise cannot be deleted (``ExerciseQuestion.question`` is
+    # PROTECT): it is "retired" instead, hidden from the bank and from new exercises, while
+    # the exercises and attempts that use it keep working.
+    retired = models.BooleanField(_("retirée de la banque"), default=False)
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("copiée de")
+    )
+    # Title, text and tags with accents, case and punctuation folded (``core.text.normalise``),
+    # kept by the services: the bank's search is accent- and case-insensitive.
+    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("question")
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["school", "shared"], name="question_school_shared")]
+        indexes = [
+            models.Index(fields=["school", "shared"], name="question_school_shared"),
+            models.Index(fields=["owner", "retired"], name="question_owner_retired"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(default_mark__gte=0), name="question_mark_positive")]
 
     def __str__(self) -> str:
         return self.name or self.text[:60]
@@ -594,8 +618,11 @@ class ExerciseQuestion(models.Model):
 
     class Meta:
         ordering = ["exercise", "position", "pk"]
+        # Positions are dense (1..n) and unique in an exercise: the services renumber under a
+        # row lock on the exercise, in two steps so that the constraint holds at every row.
         constraints = [
             models.UniqueConstraint(fields=["exercise", "question"], name="exercisequestion_unique"),
+            models.UniqueConstraint(fields=["exercise", "position"], name="exercisequestion_unique_position"),
             models.CheckConstraint(condition=Q(mark__gte=0), name="exercisequestion_mark_positive"),
         ]
 
@@ -692,7 +719,11 @@ class Attempt(models.Model):
                 fields=["assignment", "student"], condition=Q(state="in_progress"), name="attempt_one_in_progress"
             ),
         ]
-        indexes = [models.Index(fields=["student", "state"], name="attempt_student_state")]
+        indexes = [
+            models.Index(fields=["student", "state"], name="attempt_student_state"),
+            # The job that hands in attempts whose time is over.
+            models.Index(fields=["state", "deadline_at"], name="attempt_state_deadline"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment} — {self.student} #{self.number}"
@@ -711,6 +742,9 @@ class Answer(models.Model):
     max_mark = models.DecimalField(max_digits=6, decimal_places=2)
     response = models.JSONField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Immediate feedback or training: when the pupil asked to check this answer (its
+    # correction is then shown; with immediate feedback on a graded assignment it is final).
+    checked_at = models.DateTimeField(null=True, blank=True)
     fraction = models.DecimalField(max_digits=8, decimal_places=7, null=True, blank=True)
     mark = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     override_mark = models.DecimalField(_("note corrigée"), max_digits=6, decimal_places=2, null=True, blank=True)
@@ -806,6 +840,21 @@ class HomeworkDone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.homework} — {self.student}"
+
+
+class HomeworkFeed(models.Model):
+    """The secret address of a person's homework calendar (``/ent/agenda/<token>.ics``): a
+    pupil's own homework, a parent's children's. Regenerating it cuts the old address."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="homework_feed")
+    token = models.CharField(max_length=40, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agenda des devoirs")
+
+    def __str__(self) -> str:
+        return f"{self.user}"
 
 
 class LogSignOff(models.Model):

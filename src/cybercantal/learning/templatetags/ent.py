@@ -1,0 +1,24 @@
+"""Template filters of the cartable électronique: ``{% load ent %}``.
+
+- ``|richtext``: a teacher's rich text, cleaned again on the way out (``learning.richtext``).
+- ``|plaintext``: the text of rich text, for summaries.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString
+
+from .. import richtext as _richtext
+
+register = template.Library()
+
+
+@register.filter
+def richtext(html: str | None) -> SafeString:
+    return _richtext.render(html or "")
+
+
+@register.filter
+def plaintext(html: str | None) -> str:
+    return _richtext.plain(html or "")

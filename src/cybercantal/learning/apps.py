@@ -7,4 +7,6 @@ class LearningConfig(AppConfig):
     verbose_name = "Cartable électronique"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401 - registers the periodic jobs
+        from . import personal, tasks  # noqa: F401 - tasks registers the periodic jobs
+
+        personal.register()

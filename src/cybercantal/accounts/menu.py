@@ -68,6 +68,12 @@ def menu_for(user: Any) -> list[MenuEntry]:
         wanted.append((_("Gestion des télécentres"), "telework:manage_home"))
     if manager:  # telework.manage_prospects
         wanted.append((_("Prospection des entreprises"), "telework:prospects"))
+    # Cartable électronique: pupils, parents, teachers and school staff; the programme team
+    # opens the schools (what each sees inside is decided by ``learning.access``).
+    if roles & {Role.STUDENT, Role.PARENT, Role.TEACHER, Role.SCHOOL_STAFF}:
+        wanted.append((_("Cartable électronique"), "learning:home"))
+    if manager:  # learning.manage_schools
+        wanted.append((_("Collèges (ENT)"), "learning:schools"))
     if manager or roles & set(PLACE_EDITOR_ROLES):
         wanted.append((_("Mes lieux"), "places:mine"))
     wanted.append((_("Mes données"), "accounts:my_data"))

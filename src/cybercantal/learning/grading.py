@@ -39,7 +39,6 @@ editing the bank later never changes a pupil's attempt.
 from __future__ import annotations
 
 import random
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -51,6 +50,11 @@ from django.utils.translation import gettext as _
 ONE = Decimal("1")
 ZERO = Decimal("0")
 FRACTION_PLACES = Decimal("0.0000001")
+# Numbers beyond 10^±30 are not what a collège question asks; refusing them keeps Decimal
+# arithmetic (value ± tolerance) far from its overflow traps.
+MAX_EXPONENT = 30
+# A short answer longer than this is not a short answer: it is worth 0 without being compared.
+MAX_SHORT_ANSWER = 2_000
 
 AUTO_GRADED = frozenset({"single", "multiple", "truefalse", "short", "numerical", "matching", "ordering", "cloze"})
 MANUALLY_GRADED = frozenset({"essay"})
@@ -86,11 +90,24 @@ def to_decimal(value: Any) -> Decimal | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        return None
+    return number
 
 
-def fraction_of(item: dict[str, Any]) -> Decimal:
+def fraction_of(item: Any) -> Decimal:
+    if not isinstance(item, dict):
+        return ZERO
     return to_decimal(item.get("fraction", "0")) or ZERO
+
+
+def _items(data: Any, key: str) -> list[dict[str, Any]]:
+    """The list ``data[key]`` keeping only its dict items: data written by another path (an
+    old snapshot, an import) never makes grading raise."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _clamp(value: Decimal) -> Decimal:
@@ -108,12 +125,25 @@ def fold(text: str, *, case_sensitive: bool = False, accent_sensitive: bool = Tr
 
 
 def text_matches(given: str, accepted: str, *, case_sensitive: bool, accent_sensitive: bool) -> bool:
+    """``given`` is ``accepted`` once folded; ``*`` in ``accepted`` stands for any characters
+    (none included). Linear in the length of ``given`` (no regular expression: a pupil's
+    long answer against an accepted answer full of ``*`` cannot make it backtrack)."""
+    if not isinstance(given, str) or not isinstance(accepted, str) or len(given) > MAX_SHORT_ANSWER:
+        return False
     given_f = fold(given, case_sensitive=case_sensitive, accent_sensitive=accent_sensitive)
     accepted_f = fold(accepted, case_sensitive=case_sensitive, accent_sensitive=accent_sensitive)
     if "*" not in accepted_f:
         return given_f == accepted_f
-    pattern = ".*".join(re.escape(part) for part in accepted_f.split("*"))
-    return re.fullmatch(pattern, given_f, flags=re.DOTALL) is not None
+    first, *middle, last = accepted_f.split("*")
+    if len(given_f) < len(first) + len(last) or not given_f.startswith(first) or not given_f.endswith(last):
+        return False
+    position, end = len(first), len(given_f) - len(last)
+    for part in middle:  # each piece as early as possible: greedy is right for a lone "*"
+        found = given_f.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def _best_text_answer(
@@ -121,8 +151,10 @@ def _best_text_answer(
 ) -> dict[str, Any] | None:
     best = None
     for answer in answers:
+        if not isinstance(answer, dict):
+            continue
         matches = text_matches(
-            given, answer.get("text", ""), case_sensitive=case_sensitive, accent_sensitive=accent_sensitive
+            given, str(answer.get("text", "")), case_sensitive=case_sensitive, accent_sensitive=accent_sensitive
         )
         if matches and (best is None or fraction_of(answer) > fraction_of(best)):
             best = answer
@@ -130,6 +162,7 @@ def _best_text_answer(
 
 
 def numerical_matches(value: Decimal, answer: dict[str, Any]) -> bool:
+    """``value`` is in ``answer``'s range, or within its tolerance of its value (bounds included)."""
     if "min" in answer or "max" in answer:
         low, high = to_decimal(answer.get("min")), to_decimal(answer.get("max"))
         return low is not None and high is not None and low <= value <= high
@@ -154,30 +187,32 @@ def grade(qtype: str, data: dict[str, Any], response: dict[str, Any] | None) -> 
     grader = _GRADERS.get(qtype)
     if grader is None:
         return Grade(fraction=ZERO)
-    return grader(data, response)
+    return grader(data if isinstance(data, dict) else {}, response)
 
 
 def _grade_single(data: dict[str, Any], response: dict[str, Any]) -> Grade:
     chosen = response.get("choice")
-    for choice in data.get("choices", []):
-        if choice.get("id") == chosen:
-            feedback = [choice["feedback"]] if choice.get("feedback") else []
+    if not isinstance(chosen, str | int) or isinstance(chosen, bool):
+        return Grade(ZERO)
+    for choice in _items(data, "choices"):
+        if str(choice.get("id")) == str(chosen):
+            feedback = [str(choice["feedback"])] if choice.get("feedback") else []
             return Grade(_clamp(fraction_of(choice)), feedback, {str(chosen): fraction_of(choice) > 0})
     return Grade(ZERO)
 
 
 def _grade_multiple(data: dict[str, Any], response: dict[str, Any]) -> Grade:
     chosen = response.get("choices")
-    chosen_ids = {str(c) for c in chosen} if isinstance(chosen, list) else set()
+    chosen_ids = {str(c) for c in chosen if isinstance(c, str | int)} if isinstance(chosen, list) else set()
     total = ZERO
     feedback: list[str] = []
     parts: dict[str, bool] = {}
-    for choice in data.get("choices", []):
-        if choice.get("id") in chosen_ids:
+    for choice in _items(data, "choices"):
+        if str(choice.get("id")) in chosen_ids:
             total += fraction_of(choice)
-            parts[choice["id"]] = fraction_of(choice) > 0
+            parts[str(choice.get("id"))] = fraction_of(choice) > 0
             if choice.get("feedback"):
-                feedback.append(choice["feedback"])
+                feedback.append(str(choice["feedback"]))
     return Grade(_clamp(total), feedback, parts)
 
 
@@ -187,7 +222,7 @@ def _grade_truefalse(data: dict[str, Any], response: dict[str, Any]) -> Grade:
         return Grade(ZERO)
     right = value == bool(data.get("answer"))
     text = data.get("feedback_true" if value else "feedback_false", "")
-    return Grade(ONE if right else ZERO, [text] if text else [], {"value": right})
+    return Grade(ONE if right else ZERO, [str(text)] if text else [], {"value": right})
 
 
 def _grade_short(data: dict[str, Any], response: dict[str, Any]) -> Grade:
@@ -196,13 +231,13 @@ def _grade_short(data: dict[str, Any], response: dict[str, Any]) -> Grade:
         return Grade(ZERO)
     best = _best_text_answer(
         given,
-        data.get("answers", []),
+        _items(data, "answers"),
         case_sensitive=bool(data.get("case_sensitive", False)),
         accent_sensitive=bool(data.get("accent_sensitive", True)),
     )
     if best is None:
         return Grade(ZERO)
-    return Grade(_clamp(fraction_of(best)), [best["feedback"]] if best.get("feedback") else [])
+    return Grade(_clamp(fraction_of(best)), [str(best["feedback"])] if best.get("feedback") else [])
 
 
 def _grade_numerical(data: dict[str, Any], response: dict[str, Any]) -> Grade:
@@ -210,27 +245,27 @@ def _grade_numerical(data: dict[str, Any], response: dict[str, Any]) -> Grade:
     if value is None:
         return Grade(ZERO)
     best = None
-    for answer in data.get("answers", []):
+    for answer in _items(data, "answers"):
         if numerical_matches(value, answer) and (best is None or fraction_of(answer) > fraction_of(best)):
             best = answer
     if best is None:
         return Grade(ZERO)
-    return Grade(_clamp(fraction_of(best)), [best["feedback"]] if best.get("feedback") else [])
+    return Grade(_clamp(fraction_of(best)), [str(best["feedback"])] if best.get("feedback") else [])
 
 
 def _grade_matching(data: dict[str, Any], response: dict[str, Any]) -> Grade:
-    pairs = [p for p in data.get("pairs", []) if p.get("left")]
+    pairs = [p for p in _items(data, "pairs") if p.get("left")]
     matches = response.get("matches")
-    matches = matches if isinstance(matches, dict) else {}
+    matches = {str(k): v for k, v in matches.items()} if isinstance(matches, dict) else {}
     if not pairs:
         return Grade(ZERO)
-    parts = {p["id"]: matches.get(p["id"]) == p.get("right") for p in pairs}
+    parts = {str(p.get("id")): matches.get(str(p.get("id"))) == p.get("right") for p in pairs}
     right = sum(1 for ok in parts.values() if ok)
     return Grade(_clamp(Decimal(right) / Decimal(len(pairs))), [], parts)
 
 
 def _grade_ordering(data: dict[str, Any], response: dict[str, Any]) -> Grade:
-    items = [item["id"] for item in data.get("items", [])]
+    items = [str(item.get("id")) for item in _items(data, "items")]
     order = response.get("order")
     order = [str(i) for i in order] if isinstance(order, list) else []
     if not items:
@@ -241,31 +276,32 @@ def _grade_ordering(data: dict[str, Any], response: dict[str, Any]) -> Grade:
 
 
 def _grade_cloze(data: dict[str, Any], response: dict[str, Any]) -> Grade:
-    blanks = data.get("blanks", [])
+    blanks = _items(data, "blanks")
     given = response.get("blanks")
-    given = given if isinstance(given, dict) else {}
+    given = {str(k): v for k, v in given.items()} if isinstance(given, dict) else {}
     if not blanks:
         return Grade(ZERO)
     total = ZERO
     feedback: list[str] = []
     parts: dict[str, bool] = {}
     for blank in blanks:
-        value = given.get(blank.get("id"))
+        value = given.get(str(blank.get("id")))
         chosen = None
         if blank.get("mode") == "choice":
-            chosen = next((a for a in blank.get("answers", []) if a.get("id") == value), None)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                chosen = next((a for a in _items(blank, "answers") if str(a.get("id")) == str(value)), None)
         elif isinstance(value, str) and value.strip():
             chosen = _best_text_answer(
                 value,
-                blank.get("answers", []),
+                _items(blank, "answers"),
                 case_sensitive=bool(blank.get("case_sensitive", False)),
                 accent_sensitive=bool(blank.get("accent_sensitive", True)),
             )
         fraction = max(ZERO, fraction_of(chosen)) if chosen else ZERO
-        parts[blank.get("id", "")] = fraction >= ONE
+        parts[str(blank.get("id", ""))] = fraction >= ONE
         total += min(fraction, ONE)
         if chosen and chosen.get("feedback"):
-            feedback.append(chosen["feedback"])
+            feedback.append(str(chosen["feedback"]))
     return Grade(_clamp(total / Decimal(len(blanks))), feedback, parts)
 
 
@@ -348,7 +384,7 @@ def _check_fractions(items: list[dict[str, Any]], errors: list[str]) -> None:
 def validate_data(qtype: str, data: Any) -> None:
     """Raise ``ValidationError`` (French messages) when ``data`` does not fit ``qtype``."""
     errors: list[str] = []
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not _well_formed(qtype, data):
         raise ValidationError(_("Les réponses de la question sont illisibles."))
     if qtype in {"single", "multiple"}:
         choices = data.get("choices", [])
@@ -361,8 +397,8 @@ def validate_data(qtype: str, data: Any) -> None:
             positive = sum((fraction_of(c) for c in choices if fraction_of(c) > 0), ZERO)
             _require(
                 abs(positive - ONE) <= Decimal("0.0001"),
-                _("Les poids positifs des bonnes réponses doivent faire 100 % au total (ici %(total)s %%).")
-                % {"total": (positive * 100).normalize()},
+                _("Les poids positifs des bonnes réponses doivent faire 100 %% au total (ici %(total)s %%).")
+                % {"total": format((positive * 100).normalize(), "f").replace(".", ",")},
                 errors,
             )
     elif qtype == "truefalse":
@@ -406,6 +442,12 @@ def validate_data(qtype: str, data: Any) -> None:
         items = data.get("items", [])
         _require(len(items) >= 2, _("Proposez au moins deux éléments à remettre en ordre."), errors)
         _require(all(str(i.get("text", "")).strip() for i in items), _("Un élément à ordonner est vide."), errors)
+        texts = [fold(str(i.get("text", ""))) for i in items]
+        _require(
+            len(texts) == len(set(texts)),
+            _("Deux éléments à ordonner sont identiques : l'élève ne pourrait pas les distinguer."),
+            errors,
+        )
     elif qtype == "cloze":
         blanks, segments = data.get("blanks", []), data.get("segments", [])
         _require(bool(blanks), _("Le texte doit contenir au moins un trou."), errors)
@@ -416,9 +458,23 @@ def validate_data(qtype: str, data: Any) -> None:
             _require(
                 any(fraction_of(a) == ONE for a in answers), _("Chaque trou doit avoir une réponse à 100 %."), errors
             )
+            _require(all(str(a.get("text", "")).strip() for a in answers), _("Une réponse d'un trou est vide."), errors)
+            answer_ids = [a["id"] for a in answers]
+            _require(len(answer_ids) == len(set(answer_ids)), _("Deux réponses portent le même identifiant."), errors)
+            _check_fractions(answers, errors)
             if blank.get("mode") == "choice":
                 _require(len(answers) >= 2, _("Un trou à choix doit proposer au moins deux réponses."), errors)
-    elif qtype in {"essay", "description"}:
+    elif qtype == "essay":
+        low, high = data.get("min_words"), data.get("max_words")
+        for bound in (low, high):
+            _require(
+                bound is None or (isinstance(bound, int) and not isinstance(bound, bool) and bound >= 0),
+                _("Un nombre de mots doit être un entier positif."),
+                errors,
+            )
+        if isinstance(low, int) and isinstance(high, int):
+            _require(low <= high, _("Le nombre de mots minimum dépasse le maximum."), errors)
+    elif qtype == "description":
         pass
     else:
         errors.append(_("Type de question inconnu."))
@@ -426,6 +482,43 @@ def validate_data(qtype: str, data: Any) -> None:
     _require(len(ids) == len(set(ids)), _("Deux réponses portent le même identifiant."), errors)
     if errors:
         raise ValidationError(list(dict.fromkeys(errors)))
+
+
+_LISTS = {
+    "single": ("choices",),
+    "multiple": ("choices",),
+    "short": ("answers",),
+    "numerical": ("answers",),
+    "matching": ("pairs",),
+    "ordering": ("items",),
+    "cloze": ("segments", "blanks"),
+}
+
+
+def _well_formed(qtype: str, data: dict[str, Any]) -> bool:
+    """The lists of ``data`` are lists of objects (of strings for cloze segments), every
+    object with an id; a blank's answers too. What the French checks then read safely."""
+    for key in _LISTS.get(qtype, ()):
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            return False
+        if key == "segments":
+            if not all(isinstance(item, str) for item in value):
+                return False
+            continue
+        if not all(isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"] for item in value):
+            return False
+        if key == "blanks":
+            for blank in value:
+                answers = blank.get("answers", [])
+                if not isinstance(answers, list) or not all(
+                    isinstance(a, dict) and isinstance(a.get("id"), str) for a in answers
+                ):
+                    return False
+    if qtype == "matching":
+        extras = data.get("extra_rights", [])
+        return isinstance(extras, list) and all(isinstance(x, str) for x in extras)
+    return True
 
 
 def _all_ids(qtype: str, data: dict[str, Any]) -> list[str]:

@@ -218,9 +218,17 @@ class StatisticsFilterForm(forms.Form):
         empty_label=_("Tout le département"),
         to_field_name="slug",
     )
+    borne = SafeModelChoiceField(
+        label=_("Borne"),
+        queryset=Kiosk.objects.none(),
+        required=False,
+        empty_label=_("Toutes les bornes"),
+        to_field_name="code",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["borne"].queryset = Kiosk.objects.select_related("place").order_by("code")
         this_year = timezone.localdate().year
         self.fields["annee"].choices = [(str(y), str(y)) for y in range(this_year, this_year - 6, -1)]
         self.fields["canton"].queryset = Canton.objects.filter(kiosks__isnull=False).distinct().order_by("name")
@@ -231,4 +239,5 @@ class StatisticsFilterForm(forms.Form):
             "year": data.get("annee") or timezone.localdate().year,
             "month": data.get("mois") or None,
             "canton": data.get("canton"),
+            "kiosk": data.get("borne"),
         }

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import ExtractMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +28,12 @@ from cybercantal.places.models import Place
 from cybercantal.territory.models import Canton
 
 from ..models import (
+    Category,
     HelpRequest,
     HelpRequestStatus,
     Kiosk,
     KioskStatus,
+    Procedure,
     TrainingAttendance,
     TrainingSession,
     UsageCount,
@@ -335,6 +338,52 @@ class UsageRow:
 
 
 @dataclass
+class ViewedRow:
+    """A category or a procedure and how many times it was opened at the kiosks."""
+
+    key: str
+    label: str
+    count: int
+
+
+@dataclass
+class MonthRow:
+    """The usage counts of one month (``month`` 1–12 of the period's year)."""
+
+    month: int
+    sessions: int = 0
+    categories: int = 0
+    procedures: int = 0
+    help_requests: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.sessions += row.get("sessions") or 0
+        self.categories += row.get("categories") or 0
+        self.procedures += row.get("procedures") or 0
+        self.help_requests += row.get("help_requests") or 0
+
+
+@dataclass
+class MonthTable:
+    """Twelve months of usage of one scope (a kiosk, a canton or the whole selection)."""
+
+    label: str
+    canton: str
+    months: list[MonthRow]
+
+    @property
+    def total(self) -> MonthRow:
+        total = MonthRow(month=0)
+        for row in self.months:
+            total.add(vars(row))
+        return total
+
+
+def _twelve_months(label: str, canton: str = "") -> MonthTable:
+    return MonthTable(label, canton, [MonthRow(month=m) for m in range(1, 13)])
+
+
+@dataclass
 class KioskStatistics:
     period: Period
     canton: Canton | None
@@ -342,6 +391,13 @@ class KioskStatistics:
     per_canton: list[Breakdown]
     usage_per_kiosk: list[UsageRow]
     usage_per_canton: list[UsageRow]
+    kiosk: Kiosk | None = None
+    categories_viewed: list[ViewedRow] = field(default_factory=list)
+    procedures_viewed: list[ViewedRow] = field(default_factory=list)
+    year: int = 0
+    months: MonthTable | None = None  # the selection (filters), month by month over the year
+    months_per_canton: list[MonthTable] = field(default_factory=list)
+    months_per_kiosk: list[MonthTable] = field(default_factory=list)
 
 
 def _usage_aggregates() -> dict[str, Any]:
@@ -353,11 +409,85 @@ def _usage_aggregates() -> dict[str, Any]:
     }
 
 
-def statistics(*, year: int, month: int | None = None, canton: Canton | None = None) -> KioskStatistics:
-    """The figures of the statistics page: five queries whatever the data."""
+TOP_PROCEDURES = 20
+
+
+def _viewed(usage: QuerySet[UsageCount]) -> tuple[list[ViewedRow], list[ViewedRow]]:
+    """Which categories and procedures were opened, most viewed first (two queries: the
+    counts per key, then the titles of the procedures). Every category viewed is listed; the
+    procedures are the ``TOP_PROCEDURES`` most viewed. A procedure deleted since keeps its slug."""
+    rows = list(
+        usage.filter(metric__in=[UsageMetric.CATEGORY, UsageMetric.PROCEDURE])
+        .exclude(key="")
+        .order_by()
+        .values("metric", "key")
+        .annotate(total=Sum("count"))
+    )
+    labels = dict(Category.choices)
+    categories = [
+        ViewedRow(row["key"], str(labels.get(row["key"], row["key"])), row["total"] or 0)
+        for row in rows
+        if row["metric"] == UsageMetric.CATEGORY
+    ]
+    procedures = [
+        ViewedRow(row["key"], row["key"], row["total"] or 0) for row in rows if row["metric"] == UsageMetric.PROCEDURE
+    ]
+    order = lambda r: (-r.count, r.label.lower())  # noqa: E731
+    categories.sort(key=order)
+    procedures.sort(key=lambda r: (-r.count, r.key))
+    procedures = procedures[:TOP_PROCEDURES]
+    if procedures:
+        titles = dict(Procedure.objects.filter(slug__in=[r.key for r in procedures]).values_list("slug", "title"))
+        for row in procedures:
+            row.label = titles.get(row.key, row.key)
+        procedures.sort(key=order)
+    return categories, procedures
+
+
+def _months(
+    usage: QuerySet[UsageCount], year: int, scope_label: str
+) -> tuple[MonthTable, list[MonthTable], list[MonthTable]]:
+    """Month by month over ``year``: the whole selection, per canton and per kiosk (one query)."""
+    rows = (
+        usage.filter(date__gte=dt.date(year, 1, 1), date__lt=dt.date(year + 1, 1, 1))
+        .order_by()
+        .values("kiosk_id", "kiosk__code", "kiosk__place__name", "kiosk__canton__name", month=ExtractMonth("date"))
+        .annotate(**_usage_aggregates())
+    )
+    scope = _twelve_months(scope_label)
+    per_canton: dict[str, MonthTable] = {}
+    per_kiosk: dict[int, MonthTable] = {}
+    for row in rows:
+        canton = row["kiosk__canton__name"] or "—"
+        index = row["month"] - 1
+        scope.months[index].add(row)
+        per_canton.setdefault(canton, _twelve_months(canton, canton)).months[index].add(row)
+        per_kiosk.setdefault(
+            row["kiosk_id"], _twelve_months(f"{row['kiosk__code']} — {row['kiosk__place__name']}", canton)
+        ).months[index].add(row)
+    return (
+        scope,
+        sorted(per_canton.values(), key=lambda t: t.label.lower()),
+        sorted(per_kiosk.values(), key=lambda t: (t.canton.lower(), t.label.lower())),
+    )
+
+
+def statistics(
+    *, year: int, month: int | None = None, canton: Canton | None = None, kiosk: Kiosk | None = None
+) -> KioskStatistics:
+    """The figures of the statistics page: seven queries at most, whatever the data.
+
+    ``kiosk`` narrows everything to one kiosk (the help given there and its usage); the
+    month-by-month tables always cover the twelve months of ``year``."""
     period = period_of(year, month)
     records = kiosk_accompaniments(period=period, canton=canton)
-    overall = _breakdown(canton.name if canton else _("Tout le département"), records.aggregate(**_aggregates()))
+    if kiosk is not None:
+        records = records.filter(kiosk_id=kiosk.pk)
+    if kiosk is not None:
+        scope_label = f"{kiosk.code} — {kiosk.place.name}"
+    else:
+        scope_label = canton.name if canton else _("Tout le département")
+    overall = _breakdown(scope_label, records.aggregate(**_aggregates()))
     per_canton_rows: list[dict[str, Any]] = list(
         records.order_by().values("kiosk_canton_id").annotate(**_aggregates())  # type: ignore[misc]
     )
@@ -369,9 +499,12 @@ def statistics(*, year: int, month: int | None = None, canton: Canton | None = N
         ),
         key=lambda b: b.label.lower(),
     )
-    usage = UsageCount.objects.filter(date__gte=period.start, date__lt=period.end)
+    all_usage = UsageCount.objects.all()
     if canton is not None:
-        usage = usage.filter(kiosk__canton=canton)
+        all_usage = all_usage.filter(kiosk__canton=canton)
+    if kiosk is not None:
+        all_usage = all_usage.filter(kiosk=kiosk)
+    usage = all_usage.filter(date__gte=period.start, date__lt=period.end)
     per_kiosk: list[dict[str, Any]] = [
         dict(row)
         for row in usage.order_by()
@@ -401,7 +534,23 @@ def statistics(*, year: int, month: int | None = None, canton: Canton | None = N
         total.categories += row.categories
         total.procedures += row.procedures
     usage_per_canton = sorted(by_canton.values(), key=lambda r: r.label.lower())
-    return KioskStatistics(period, canton, overall, per_canton, usage_per_kiosk, usage_per_canton)
+    categories_viewed, procedures_viewed = _viewed(usage)
+    months, months_per_canton, months_per_kiosk = _months(all_usage, year, scope_label)
+    return KioskStatistics(
+        period,
+        canton,
+        overall,
+        per_canton,
+        usage_per_kiosk,
+        usage_per_canton,
+        kiosk=kiosk,
+        categories_viewed=categories_viewed,
+        procedures_viewed=procedures_viewed,
+        year=year,
+        months=months,
+        months_per_canton=months_per_canton,
+        months_per_kiosk=months_per_kiosk,
+    )
 
 
 def percent(part: int, total: int) -> str:

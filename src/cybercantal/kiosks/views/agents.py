@@ -28,6 +28,7 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cybercantal.accounts.decorators import permission_required_for_object
@@ -339,6 +340,33 @@ def _table(choices: Any, counts: dict[str, int], total: int) -> list[tuple[str, 
     ]
 
 
+MONTH_NAMES = (
+    gettext_lazy("janvier"),
+    gettext_lazy("février"),
+    gettext_lazy("mars"),
+    gettext_lazy("avril"),
+    gettext_lazy("mai"),
+    gettext_lazy("juin"),
+    gettext_lazy("juillet"),
+    gettext_lazy("août"),
+    gettext_lazy("septembre"),
+    gettext_lazy("octobre"),
+    gettext_lazy("novembre"),
+    gettext_lazy("décembre"),
+)
+
+
+def _month_values(row: queries.MonthRow) -> list[int]:
+    return [row.sessions, row.categories, row.procedures, row.help_requests]
+
+
+def _month_rows(table: queries.MonthTable | None) -> list[tuple[str, list[int]]]:
+    """``(month name, [sessions, categories, procedures, help requests])`` for the template."""
+    if table is None:
+        return []
+    return [(MONTH_NAMES[row.month - 1], _month_values(row)) for row in table.months]
+
+
 def _statistics_data(request: HttpRequest) -> tuple[StatisticsFilterForm, queries.KioskStatistics]:
     form = StatisticsFilterForm(request.GET or None)
     values = form.values()
@@ -350,7 +378,7 @@ def _statistics_data(request: HttpRequest) -> tuple[StatisticsFilterForm, querie
 def statistics(request: HttpRequest) -> HttpResponse:
     form, stats = _statistics_data(request)
     overall = stats.overall
-    query = urlencode({k: v for k, v in request.GET.items() if k in ("annee", "mois", "canton") and v})
+    query = urlencode({k: v for k, v in request.GET.items() if k in ("annee", "mois", "canton", "borne") and v})
     return render(
         request,
         "kiosks/agents/statistics.html",
@@ -376,6 +404,17 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "chart_height": len(HelpReason.choices) * ROW_HEIGHT + 10,
             "chart_width": CHART_WIDTH,
             "csv_url": reverse("kiosks:statistics_csv") + (f"?{query}" if query else ""),
+            "months": _month_rows(stats.months),
+            "month_groups": [
+                (
+                    _("Mois par mois, par canton"),
+                    [(t, _month_rows(t)) for t in stats.months_per_canton],
+                ),
+                (
+                    _("Mois par mois, par borne"),
+                    [(t, _month_rows(t)) for t in stats.months_per_kiosk],
+                ),
+            ],
         },
     )
 
@@ -418,6 +457,36 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     rows.extend(
         [u.label, u.canton, u.sessions, u.help_requests, u.categories, u.procedures] for u in stats.usage_per_kiosk
     )
+    rows.append([])
+    rows.append([_("Catégorie consultée"), _("Consultations")])
+    rows.extend([v.label, v.count] for v in stats.categories_viewed)
+    rows.append([])
+    rows.append([_("Démarche consultée"), _("Identifiant"), _("Consultations")])
+    rows.extend([v.label, v.key, v.count] for v in stats.procedures_viewed)
+    rows.append([])
+    month_header = [
+        _("Mois"),
+        _("Sessions"),
+        _("Catégories consultées"),
+        _("Démarches consultées"),
+        _("Demandes d'aide"),
+    ]
+    rows.append([_("Portée"), _("Canton"), *month_header])
+
+    def month_lines(kind: str, table: queries.MonthTable | None) -> list[list[Any]]:
+        if table is None:
+            return []
+        return [
+            [kind, table.canton, f"{stats.year}-{m.month:02d}", *_month_values(m)]
+            for m in table.months
+        ]
+
+    scope = stats.months.label if stats.months else ""
+    rows.extend(month_lines(f"{_('Sélection')} : {scope}", stats.months))
+    for table in stats.months_per_canton:
+        rows.extend(month_lines(f"{_('Canton')} : {table.label}", table))
+    for table in stats.months_per_kiosk:
+        rows.extend(month_lines(f"{_('Borne')} : {table.label}", table))
     name = f"bornes-statistiques-{stats.period.start:%Y-%m}.csv"
     return csv_response(name, rows)
 

@@ -31,7 +31,12 @@ Printed per case: p50, p95 and max of the elapsed time, p50 and p95 of this proc
 time (without PostgreSQL's own work, which is in ``SQL ms``), SQL queries per call, SQL time
 per call (median). ``--explain`` prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the three slowest
 queries of each case (``--explain-cases`` to choose). The attempts started here are deleted at
-the end (those of « l'exercice du lundi » only). Figures are printed; nothing here is a test.
+the end (those of « l'exercice du lundi » only).
+
+``--proposed-index`` then measures the teacher's « à corriger » case again with the index
+proposed in ``docs/performances-ent.md`` (``PROPOSED_INDEX``: a partial index of the answers
+still waiting for a mark), created in the bench database only, with its plans, and drops it.
+Figures are printed; nothing here is a test.
 """
 
 from __future__ import annotations
@@ -51,6 +56,14 @@ from bench_directory import database_version
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cc_bench_learning"
 TARGET_MS = 300.0
+# The index proposed for ``Answer`` (docs/performances-ent.md): the answers given and not graded
+# yet — in practice the essays waiting for the teacher, a few per cent of the table. As a model
+# index: ``models.Index(fields=["attempt"], condition=Q(response__isnull=False,
+# mark__isnull=True, override_mark__isnull=True), name="answer_to_grade")``.
+PROPOSED_INDEX = (
+    "CREATE INDEX bench_answer_to_grade ON learning_answer (attempt_id) "
+    "WHERE response IS NOT NULL AND mark IS NULL AND override_mark IS NULL"
+)
 
 
 @dataclass
@@ -304,6 +317,38 @@ def explain(case: Case, *, top: int = 3) -> None:
             print("```\n" + "\n".join(row[0] for row in cursor.fetchall()) + "\n```\n")
 
 
+def proposed_index(cases: list[Case], *, samples: int, warmup: int, budget: float) -> None:
+    """« À corriger » again with ``PROPOSED_INDEX`` in the bench database, then without it."""
+    from django.db import connection
+
+    case = next(c for c in cases if "à corriger" in c.name)
+    before = benchlib.percentile(case.times, 0.95) if case.times else float("nan")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS bench_answer_to_grade")
+        cursor.execute(PROPOSED_INDEX)
+        cursor.execute("ANALYZE learning_answer")
+        cursor.execute("SELECT pg_relation_size('bench_answer_to_grade')")
+        size = cursor.fetchone()[0]
+    built = time.perf_counter() - started
+    try:
+        again = Case(case.name + " — AVEC l'index proposé", case.call)
+        measure(again, samples=samples, warmup=warmup, budget=budget)
+        print(
+            f"\n### Index proposé : `{PROPOSED_INDEX}`\n\n"
+            f"Construit en {built:.1f} s, {size / 1e6:.2f} Mo. « À corriger » : p95 {benchlib.ms(before)} ms sans, "
+            f"{benchlib.ms(benchlib.percentile(again.times, 0.95))} ms avec (p50 "
+            f"{benchlib.ms(benchlib.percentile(again.times, 0.5))} ms, SQL "
+            f"{benchlib.ms(statistics.median(again.sql_ms))} ms par appel au lieu de "
+            f"{benchlib.ms(statistics.median(case.sql_ms)) if case.sql_ms else '—'})."
+        )
+        explain(again, top=2)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS bench_answer_to_grade")
+            cursor.execute("ANALYZE learning_answer")
+
+
 def cleanup(rush: list[int]) -> None:
     from load_learning import reset
 
@@ -323,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pin", action="store_true", help="ne pas épingler le processus sur un cœur")
     parser.add_argument("--explain", action="store_true", help="plans des requêtes les plus lentes")
     parser.add_argument("--explain-cases", default="résultats,CSV,à corriger,question,enregistrer une réponse (fetch")
+    parser.add_argument(
+        "--proposed-index",
+        action="store_true",
+        help="mesure aussi « à corriger » avec l'index proposé (puis le retire)",
+    )
     args = parser.parse_args(argv)
     args.samples = max(1, min(args.samples, 5000))
     args.warmup = max(1, min(args.warmup, 100))
@@ -380,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
             for case in cases:
                 if any(w in case.name.lower() for w in wanted):
                     explain(case)
+        if args.proposed_index:
+            proposed_index(cases, samples=args.samples, warmup=args.warmup, budget=args.case_budget)
     finally:
         cleanup(info["rush"])
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())

@@ -53,7 +53,8 @@ exists=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE dat
         timeout 1200 $NICE "$PYTHON" bench/generate_learning.py --database-url "$URL" --answers "$ANSWERS"
         echo
     fi
-    timeout 900 $NICE "$PYTHON" bench/bench_learning_attempts.py --database-url "$URL" --samples "$SAMPLES" --explain || true
+    timeout 900 $NICE "$PYTHON" bench/bench_learning_attempts.py --database-url "$URL" --samples "$SAMPLES" --explain \
+        --proposed-index || true
     echo
     # a. The issue's arrival rate (5 pupils a second, « half of 5,500 within 10 minutes »), each
     #    signing in through the form (PBKDF2), then the bare view and the « same second » burst.

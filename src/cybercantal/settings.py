@@ -262,6 +262,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GRANTS_MAX_UPLOAD_BYTES = int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
 # An untouched draft dossier is deleted after this many days (its applicant is warned 30 days before).
 GRANTS_DRAFT_RETENTION_DAYS = int(os.environ.get("GRANTS_DRAFT_RETENTION_DAYS", 365))
+# Followed beneficiaries of the EPN network are erased this many months after their last
+# accompaniment (job ``purge_expired_beneficiaries``).
+MEDIATION_BENEFICIARY_RETENTION_MONTHS = int(os.environ.get("MEDIATION_BENEFICIARY_RETENTION_MONTHS", 24))
+# Kiosk agents: a refresher training is due this many months after the last one attended; the
+# agent screen looks for new help requests every this many seconds.
+KIOSKS_TRAINING_REFRESHER_MONTHS = int(os.environ.get("KIOSKS_TRAINING_REFRESHER_MONTHS", 24))
+KIOSKS_AGENT_POLL_SECONDS = int(os.environ.get("KIOSKS_AGENT_POLL_SECONDS", 20))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------------------
@@ -359,6 +366,11 @@ LOGGING = {
 
 # --- API ---------------------------------------------------------------------------------
 API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "120/m")
+# Kiosk heartbeats (``POST /api/bornes/signal``, kiosks/api.py): per token, refused attempts
+# per address, all heartbeats per address.
+KIOSK_HEARTBEAT_TOKEN_RATE = os.environ.get("KIOSK_HEARTBEAT_TOKEN_RATE", "10/m")
+KIOSK_HEARTBEAT_REFUSAL_RATE = os.environ.get("KIOSK_HEARTBEAT_REFUSAL_RATE", "10/m")
+KIOSK_HEARTBEAT_IP_RATE = os.environ.get("KIOSK_HEARTBEAT_IP_RATE", "600/m")
 # Behind nginx every client has nginx's address (REMOTE_ADDR). TRUSTED_PROXY_COUNT is how
 # many proxies in front of the application append to X-Forwarded-For (1 for one nginx): the
 # client's address is then read there, for the per-address rate limits (API, sign-in) and

@@ -5,13 +5,16 @@ Each job wraps one service function, which holds the rule and is tested on its o
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django_tasks import task
 
 from cybercantal.core.scheduler import periodic
 
-from .services import agents, fleet
+from .services import agents, catalogue, fleet
+
+logger = logging.getLogger("cybercantal.kiosks")
 
 # --- Monitoring (issue 5 §4) ---------------------------------------------------------------------
 
@@ -46,3 +49,38 @@ def kiosks_purge_heartbeats() -> int:
 def kiosks_cancel_stale_help_requests() -> int:
     """Every hour at hh:10: cancel the help requests left open more than four hours."""
     return agents.help_requests_cancel_stale()
+
+
+# --- Catalogue ---------------------------------------------------------------------------------
+
+
+@periodic(weekday=0, hour=5, minute=50)
+@task()
+def kiosks_check_links() -> int:
+    """Every Monday at 05:50: check the official link of every procedure (the function of the
+    ``kiosks_check_links`` command), store each result on its procedure and return the number of
+    dead links. Dead links are logged (warning); the job never fails on them, nor when the
+    internet is unreachable (every link is then stored as unreachable and an error is logged),
+    so the scheduler and the worker go on."""
+    try:
+        report = catalogue.procedures_check_links()
+    except Exception:  # a database or programming error: logged, the next run retries
+        logger.exception("kiosks_check_links: la vérification des liens a échoué")
+        return 0
+    dead = report.dead
+    if report.checked and len(dead) == report.checked:
+        logger.error(
+            "kiosks_check_links: aucun des %s liens n'a répondu (internet injoignable ?) : %s",
+            report.checked,
+            dead[0].status,
+        )
+    elif dead:
+        logger.warning(
+            "kiosks_check_links: %s lien(s) mort(s) sur %s : %s",
+            len(dead),
+            report.checked,
+            "; ".join(f"{result.title} ({result.status})" for result in dead[:20]),
+        )
+    else:
+        logger.info("kiosks_check_links: %s lien(s) vérifié(s), aucun mort", report.checked)
+    return len(dead)

@@ -181,6 +181,10 @@ class SchoolMember(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_kind_display()}, {self.school})"
 
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"membre d'un collège n° {self.pk}"
+
 
 class Enrolment(models.Model):
     """A student in a class or a group. ``year`` repeats the class's year so that the
@@ -207,6 +211,10 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} — {self.school_class}"
+
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"inscription n° {self.pk}"
 
 
 class Teaching(models.Model):
@@ -260,6 +268,10 @@ class ParentLink(models.Model):
     def __str__(self) -> str:
         return f"{self.parent} → {self.student}"
 
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"lien parent-élève n° {self.pk}"
+
 
 # === Part "provisioning": ENT accounts, activation codes, imports ============================
 
@@ -287,6 +299,10 @@ class EntAccount(models.Model):
 
     def __str__(self) -> str:
         return self.login
+
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"compte ENT n° {self.pk}"
 
 
 class ImportRun(models.Model):
@@ -338,6 +354,10 @@ class DocumentSpace(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner}"
+
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"espace de documents n° {self.pk}"
 
 
 class Folder(models.Model):
@@ -728,6 +748,10 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         return f"{self.assignment} — {self.student} #{self.number}"
 
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"tentative n° {self.pk}"
+
 
 class Answer(models.Model):
     """One slot of an attempt: the question as it was when the attempt started
@@ -762,10 +786,22 @@ class Answer(models.Model):
                 name="answer_override_within_max",
             ),
         ]
-        indexes = [models.Index(fields=["question"], name="answer_question")]
+        indexes = [
+            models.Index(fields=["question"], name="answer_question"),
+            # The teachers' "à corriger" list: answered, not marked (essays); see docs/performances-ent.md.
+            models.Index(
+                fields=["attempt"],
+                condition=Q(response__isnull=False, mark__isnull=True, override_mark__isnull=True),
+                name="answer_to_grade",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.attempt} — {self.slot}"
+
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"réponse n° {self.pk}"
 
     @property
     def final_mark(self) -> Decimal | None:
@@ -841,6 +877,10 @@ class HomeworkDone(models.Model):
     def __str__(self) -> str:
         return f"{self.homework} — {self.student}"
 
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"devoir fait n° {self.pk}"
+
 
 class HomeworkFeed(models.Model):
     """The secret address of a person's homework calendar (``/ent/agenda/<token>.ics``): a
@@ -855,6 +895,10 @@ class HomeworkFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}"
+
+    def journal_label(self) -> str:
+        """No pupil's name in the append-only journal."""
+        return f"agenda des devoirs n° {self.pk}"
 
 
 class LogSignOff(models.Model):

@@ -159,3 +159,53 @@ def test_seed_command(capsys):
     call_command("kiosks_seed_procedures")
     assert "mises à jour : 0" in capsys.readouterr().out
     assert Procedure.objects.count() == count
+
+
+# --- The weekly job -----------------------------------------------------------------------------
+
+
+def test_weekly_job_is_registered():
+    from cybercantal.core.scheduler import registered_jobs  # noqa: PLC0415
+    from cybercantal.kiosks import tasks  # noqa: PLC0415
+
+    [job] = [job for job in registered_jobs() if job.task is tasks.kiosks_check_links]
+    assert (job.weekday, job.hour, job.minute) == (0, 5, 50)
+    assert job.describe() == "chaque lundi à 05 h 50"
+
+
+def test_weekly_job_stores_results_and_logs_dead_links(server, no_proxy, caplog):
+    from cybercantal.kiosks import tasks  # noqa: PLC0415
+
+    ok = _procedure(f"{server}/ok", "Lien valide")
+    dead = _procedure(f"{server}/missing", "Lien mort")
+    with caplog.at_level("WARNING", logger="cybercantal.kiosks"):
+        assert tasks.kiosks_check_links.call() == 1
+    assert Procedure.objects.get(pk=ok.pk).link_ok is True
+    assert Procedure.objects.get(pk=dead.pk).link_status == "erreur 404"
+    assert "1 lien(s) mort(s) sur 2 : Lien mort (erreur 404)" in caplog.text
+
+
+def test_weekly_job_does_not_fail_without_internet(no_proxy, caplog):
+    from cybercantal.kiosks import tasks  # noqa: PLC0415
+
+    first = _procedure(f"http://127.0.0.1:{_closed_port()}/", "Premier")
+    second = _procedure(f"http://127.0.0.1:{_closed_port()}/", "Second")
+    with caplog.at_level("ERROR", logger="cybercantal.kiosks"):
+        assert tasks.kiosks_check_links.call() == 2
+    assert "aucun des 2 liens n'a répondu" in caplog.text
+    for procedure in (first, second):
+        procedure.refresh_from_db()
+        assert procedure.link_ok is False
+        assert procedure.link_checked_at is not None
+
+
+def test_weekly_job_survives_an_unexpected_error(monkeypatch, caplog):
+    from cybercantal.kiosks import tasks  # noqa: PLC0415
+
+    def broken(**kwargs):
+        raise OSError("network is down")
+
+    monkeypatch.setattr(tasks.catalogue, "procedures_check_links", broken)
+    with caplog.at_level("ERROR", logger="cybercantal.kiosks"):
+        assert tasks.kiosks_check_links.call() == 0
+    assert "la vérification des liens a échoué" in caplog.text

@@ -276,7 +276,10 @@ def _class_letters(school: School, year: Any) -> list[dict[str, Any]]:
             pupils=Count("enrolments", distinct=True),
             waiting=Count(
                 "enrolments",
-                filter=Q(enrolments__student__ent_account__activated_at__isnull=True),
+                filter=Q(
+                    enrolments__student__ent_account__isnull=False,
+                    enrolments__student__ent_account__activated_at__isnull=True,
+                ),
                 distinct=True,
             ),
         )

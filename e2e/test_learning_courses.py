@@ -174,7 +174,7 @@ def test_teacher_writes_with_the_keyboard_and_a_pupil_reads_on_a_phone(browser: 
         page.get_by_role("link", name="Numérateur et dénominateur").first.click()
         expect(page.get_by_role("heading", name="Numérateur et dénominateur", level=1)).to_be_visible()
         expect(page.get_by_role("heading", name="À retenir")).to_be_visible()
-        expect(page.locator(".lesson__body strong")).to_have_text("numérateur")
+        expect(page.locator(".lesson__body strong").first).to_have_text("numérateur")
         expect(page.locator("iframe.resource__frame")).to_have_attribute("title", re.compile("Fiche méthode"))
         download = page.get_by_role("link", name=re.compile("Télécharger « Fiche méthode — les fractions.pdf »"))
         expect(download).to_be_visible()

@@ -465,6 +465,9 @@ class Registration(models.Model):
     # A promoted person without email must be phoned: the mediator ticks it off.
     promotion_notified_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Without an email there is no reminder email: the mediator phones the person in the two
+    # days before the session (the call list of the workspace home) and ticks it off here.
+    reminder_called_at = models.DateTimeField(_("rappel fait par téléphone le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     attended = models.BooleanField(_("présent"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -165,8 +165,8 @@ def test_seed_command(capsys):
 
 
 def test_weekly_job_is_registered():
-    from cybercantal.core.scheduler import registered_jobs  # noqa: PLC0415
-    from cybercantal.kiosks import tasks  # noqa: PLC0415
+    from cybercantal.core.scheduler import registered_jobs
+    from cybercantal.kiosks import tasks
 
     [job] = [job for job in registered_jobs() if job.task is tasks.kiosks_check_links]
     assert (job.weekday, job.hour, job.minute) == (0, 5, 50)
@@ -174,7 +174,7 @@ def test_weekly_job_is_registered():
 
 
 def test_weekly_job_stores_results_and_logs_dead_links(server, no_proxy, caplog):
-    from cybercantal.kiosks import tasks  # noqa: PLC0415
+    from cybercantal.kiosks import tasks
 
     ok = _procedure(f"{server}/ok", "Lien valide")
     dead = _procedure(f"{server}/missing", "Lien mort")
@@ -186,7 +186,7 @@ def test_weekly_job_stores_results_and_logs_dead_links(server, no_proxy, caplog)
 
 
 def test_weekly_job_does_not_fail_without_internet(no_proxy, caplog):
-    from cybercantal.kiosks import tasks  # noqa: PLC0415
+    from cybercantal.kiosks import tasks
 
     first = _procedure(f"http://127.0.0.1:{_closed_port()}/", "Premier")
     second = _procedure(f"http://127.0.0.1:{_closed_port()}/", "Second")
@@ -200,7 +200,7 @@ def test_weekly_job_does_not_fail_without_internet(no_proxy, caplog):
 
 
 def test_weekly_job_survives_an_unexpected_error(monkeypatch, caplog):
-    from cybercantal.kiosks import tasks  # noqa: PLC0415
+    from cybercantal.kiosks import tasks
 
     def broken(**kwargs):
         raise OSError("network is down")

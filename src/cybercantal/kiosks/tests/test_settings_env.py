@@ -30,7 +30,7 @@ def read(tmp_path: Path, **values: str) -> dict:
     for name in NAMES:
         if name not in values:
             env.pop(name, None)
-    result = subprocess.run([sys.executable, "-c", READ], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", READ], env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

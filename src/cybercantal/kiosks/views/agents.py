@@ -476,10 +476,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     def month_lines(kind: str, table: queries.MonthTable | None) -> list[list[Any]]:
         if table is None:
             return []
-        return [
-            [kind, table.canton, f"{stats.year}-{m.month:02d}", *_month_values(m)]
-            for m in table.months
-        ]
+        return [[kind, table.canton, f"{stats.year}-{m.month:02d}", *_month_values(m)] for m in table.months]
 
     scope = stats.months.label if stats.months else ""
     rows.extend(month_lines(f"{_('Sélection')} : {scope}", stats.months))

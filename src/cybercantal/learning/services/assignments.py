@@ -537,8 +537,6 @@ def assignment_create(
     require_permission(actor, ASSIGN, school_class, _("Vous n'enseignez pas dans cette classe."))
     _require_owner(actor, exercise)
     now = now or timezone.now()
-    if closes_at is not None and closes_at <= now:
-        raise ValidationError({"closes_at": _("Cette date de fermeture est déjà passée.")})
     values = _check_settings(
         AssignmentSettings(
             opens_at=opens_at,
@@ -553,6 +551,8 @@ def assignment_create(
         ),
         now=now,
     )
+    if values.closes_at is not None and values.closes_at <= now:
+        raise ValidationError({"closes_at": _("Cette date de fermeture est déjà passée.")})
     locked = _lock_exercise(exercise)
     if not ExerciseQuestion.objects.filter(exercise=locked).exclude(question__qtype="description").exists():
         raise AssignmentError(

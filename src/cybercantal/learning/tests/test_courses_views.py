@@ -54,8 +54,21 @@ def _get(client, user, url):
     if user is not None:
         client.force_login(user)
     response = client.get(url)
-    response.close()  # a served file is closed even when not read
+    _close(response)
     return response
+
+
+def _close(response):
+    """Close a served file even when not read, without the ``request_finished`` signal
+    closing the database connection (PostgreSQL: the test's transaction)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 READERS = {"student", "parent", "teacher", "history_teacher", "staff", "head"}
@@ -256,9 +269,10 @@ def test_resource_download_inline_and_attachment(client, people, published):
     assert "frame-ancestors 'none'" not in response["Content-Security-Policy"]
     assert not response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+    _close(response)
     response = client.get(reverse("learning:lesson_resource", args=[resource.pk]), {"telecharger": "1"})
     assert response["Content-Disposition"].startswith("attachment")
-    response.close()
+    _close(response)
 
 
 def test_resource_range_request(client, people, published):
@@ -274,6 +288,7 @@ def test_resource_range_request(client, people, published):
     response = client.get(reverse("learning:lesson_resource", args=[resource.pk]), HTTP_RANGE="bytes=0-9")
     assert response.status_code == 206
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    _close(response)
     assert body == factories_courses.MP3_BYTES[:10]
 
 

@@ -242,3 +242,46 @@ def test_bulk_actions_apply_to_own_questions_only(teacher, colleague):
         services.questions_bulk(actor=teacher, questions=mine, action="explode")
     with pytest.raises(ValidationError):
         services.questions_bulk(actor=teacher, questions=mine, action="tag", tags=" , ")
+
+
+# --- two people at once (PostgreSQL, real connections) ----------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_saves_of_one_category_name_give_one_category_and_french_refusals(klass, maths):
+    from cybercantal.accounts.models import User
+    from cybercantal.core.testing import run_in_parallel
+
+    teacher = make_teacher(klass, maths)
+
+    def create(_n):
+        actor = User.objects.get(pk=teacher.pk)
+        try:
+            services.category_create(actor=actor, name="Fractions")
+        except ValidationError as exc:
+            return exc.message_dict["name"][0]
+        return "ok"
+
+    results = run_in_parallel(create, range(6), timeout=60)
+    assert results.count("ok") == 1
+    assert set(results) - {"ok"} == {"Une catégorie « Fractions » existe déjà à cet endroit."}
+    assert QuestionCategory.objects.filter(owner=teacher).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_questions_with_a_new_tag_share_one_tag(klass, maths):
+    from cybercantal.accounts.models import User
+    from cybercantal.core.testing import run_in_parallel
+
+    teachers = [make_teacher(klass, maths) for _ in range(6)]
+
+    def create(teacher_id):
+        actor = User.objects.get(pk=teacher_id)
+        _create(actor, tags="Brevet 2027")
+        return "ok"
+
+    assert run_in_parallel(create, [t.pk for t in teachers], timeout=60) == ["ok"] * 6
+    assert Tag.objects.filter(name="brevet 2027").count() == 1
+    assert Question.objects.filter(tags__name="brevet 2027").count() == 6

@@ -117,6 +117,30 @@ def promoted_to_phone(user: Any) -> QuerySet[Registration]:
     return registrations.select_related("session__workshop", "session__place").order_by("session__starts_at", "pk")
 
 
+def reminders_to_phone(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Registration]:
+    """Confirmed people without email whose session starts in the next one to two days (until
+    the end of the day after tomorrow) and who have not been reminded by phone yet: no reminder
+    email reaches them, so the mediator calls them, then ticks « Rappel fait »
+    (``reminder_called_at``). People still waiting for their promotion call are left to the
+    promotion list: that call is their reminder."""
+    from ..services.registrations import reminder_window_end
+
+    now = now or timezone.now()
+    registrations = Registration.objects.filter(
+        status=RegistrationStatus.CONFIRMED,
+        email="",
+        reminder_called_at__isnull=True,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gt=now,
+        session__starts_at__lt=reminder_window_end(now),
+    ).exclude(promoted_at__isnull=False, promotion_notified_at__isnull=True)
+    if not sees_network(user):
+        registrations = registrations.filter(session__place_id__in=scoped_object_ids(user, Place, [Role.MEDIATOR]))
+    return registrations.select_related("session__workshop", "session__place").order_by(
+        "session__starts_at", "last_name", "first_name", "pk"
+    )
+
+
 def session_people(session: Session) -> dict[str, list[Registration]]:
     """A session's registrations: confirmed (by name), waitlist (arrival order), cancelled."""
     rows = list(session.registrations.select_related("registered_by").order_by("last_name", "first_name", "pk"))

@@ -458,10 +458,47 @@ def registration_mark_notified(*, actor: Any, registration: Registration) -> Reg
     if current.promoted_at is None:
         raise RegistrationError(_("Cette personne n'a pas été prise sur liste d'attente : rien à prévenir."))
     if current.promotion_notified_at is None:
-        current.promotion_notified_at = timezone.now()
-        current.save(update_fields=["promotion_notified_at"])
+        now = timezone.now()
+        current.promotion_notified_at = now
+        fields = ["promotion_notified_at"]
+        # A call made in the reminder window tells the person the date too: it is the reminder.
+        if current.reminder_called_at is None and current.session.starts_at < reminder_window_end(now):
+            current.reminder_called_at = now
+            fields.append("reminder_called_at")
+        current.save(update_fields=fields)
         journal.record(actor=actor, action="registration.promotion_notified", target=current)
     registration.promotion_notified_at = current.promotion_notified_at
+    registration.reminder_called_at = current.reminder_called_at
+    return current
+
+
+# People without email are reminded by phone: the call list holds the sessions that start
+# before the end of the day after tomorrow (the next one to two days).
+REMINDER_CALL_DAYS = 2
+
+
+def reminder_window_end(now: datetime | None = None) -> datetime:
+    """The end of the reminder-call window: midnight after the day after tomorrow (local)."""
+    today = timezone.localdate(now or timezone.now())
+    return timezone.make_aware(datetime.combine(today + timedelta(days=REMINDER_CALL_DAYS + 1), datetime.min.time()))
+
+
+@transaction.atomic
+def registration_mark_reminded(*, actor: Any, registration: Registration) -> Registration:
+    """The mediator has phoned a confirmed person without email to remind them of the
+    session ("Rappel fait"); idempotent, journalled."""
+    if not _is_signed_in(actor) or not actor.has_perm("mediation.register_someone", registration.session):
+        raise PermissionDenied(_("Vous n'avez pas accès à cette séance."))
+    current = lock_for_update(Registration.objects.filter(pk=registration.pk)).first()
+    if current is None:
+        raise RegistrationError(_("Cette inscription n'existe plus."))
+    if current.status != RegistrationStatus.CONFIRMED:
+        raise RegistrationError(_("Cette personne n'est pas inscrite à la séance : pas de rappel à faire."))
+    if current.reminder_called_at is None:
+        current.reminder_called_at = timezone.now()
+        current.save(update_fields=["reminder_called_at"])
+        journal.record(actor=actor, action="registration.reminder_called", target=current)
+    registration.reminder_called_at = current.reminder_called_at
     return current
 
 

@@ -418,6 +418,7 @@ def session_update(
     if moved:
         # A reminder sent for the old date says nothing of the new one: send it again.
         session.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)
+        session.registrations.exclude(reminder_called_at=None).update(reminder_called_at=None)
         when = local_datetime_text(session.starts_at)
         for registration in _reachable(session, [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]):
             if registration.email:

@@ -91,6 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "today_rows": _rows(sessions["today"]),
         "upcoming_rows": _rows(sessions["upcoming"]),
         "to_phone": list(queries.promoted_to_phone(user)[:50]),
+        "reminders_to_phone": list(queries.reminders_to_phone(user)[:100]),
         "accompaniment_url": _optional_url("mediation:accompaniment_create") or "/mediation/accompagnements/nouveau/",
         "statistics_url": _optional_url("mediation:statistics") or "/mediation/statistiques/",
         "now": timezone.now(),
@@ -116,6 +117,27 @@ def promotion_notified(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("%(name)s est noté(e) comme prévenu(e).")
             % {"name": f"{registration.first_name} {registration.last_name}"},
+        )
+    return redirect("mediation:home")
+
+
+@role_required(*WORKSPACE_ROLES)
+@require_POST
+def reminder_called(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mediator has phoned a person without email to remind them of their session."""
+    from ..services import registrations as registration_services
+
+    registration = get_object_or_404(Registration.objects.select_related("session"), pk=pk)
+    if not request.user.has_perm("mediation.manage_session", registration.session):
+        raise PermissionDenied(_("Vous n'avez pas accès à cette séance."))
+    try:
+        registration_services.registration_mark_reminded(actor=request.user, registration=registration)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Rappel noté pour %(name)s.") % {"name": f"{registration.first_name} {registration.last_name}"},
         )
     return redirect("mediation:home")
 
@@ -380,6 +402,7 @@ def _summary_text(present: int, absent: int) -> str:
 urlpatterns = [
     path("mediation/", home, name="home"),
     path("mediation/inscriptions/<int:pk>/prevenu/", promotion_notified, name="promotion_notified"),
+    path("mediation/inscriptions/<int:pk>/rappel-fait/", reminder_called, name="reminder_called"),
     path("mediation/ateliers/", catalogue, name="catalogue"),
     path("mediation/ateliers/nouveau/", workshop_create, name="workshop_create"),
     path("mediation/ateliers/<int:pk>/modifier/", workshop_edit, name="workshop_edit"),

@@ -11,7 +11,8 @@ pupil accounts.
   login, most activated, some not), invented teachers for every subject, the demo teacher
   (maths in 5e B, main teacher, and 4e A), the demo pupil Hugo Teyssedou (5e B and Latin;
   he signs in with his demo email), the demo parent linked to him, a head of school
-  ``direction@demo.cybercantal.fr`` (the demo account of the school-staff role) and an ENT administrator ``vie-scolaire@…``.
+  ``direction@demo.cybercantal.fr`` (the demo account of the school-staff role) and an ENT
+  administrator ``vie-scolaire@…``.
 
 Idempotent and fast: everything is keyed (place, login, email, names) and written with
 ``bulk_create``; a second run creates nothing. Invented people only.

@@ -47,9 +47,7 @@ pytestmark = pytest.mark.django_db
 def week(klass, teacher, maths, student):
     today = timezone.localdate()
     HomeworkFactory(school_class=klass, subject=maths, title="Réciter la table de 7", due_on=today, given_on=today)
-    HomeworkFactory(
-        school_class=klass, subject=maths, title="Exercice 4 p. 12", due_on=today + dt.timedelta(days=2)
-    )
+    HomeworkFactory(school_class=klass, subject=maths, title="Exercice 4 p. 12", due_on=today + dt.timedelta(days=2))
     course = CourseFactory(school_class=klass, subject=maths, title="Les fractions")
     LessonFactory(course=course, title="Fractions égales")
     exercise = exercise_with(teacher, klass.school, ["single", "essay"], title="Fractions en ligne")

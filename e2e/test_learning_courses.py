@@ -176,6 +176,13 @@ def test_teacher_writes_with_the_keyboard_and_a_pupil_reads_on_a_phone(browser: 
         expect(page.get_by_role("heading", name="À retenir")).to_be_visible()
         expect(page.locator(".lesson__body strong").first).to_have_text("numérateur")
         expect(page.locator("iframe.resource__frame")).to_have_attribute("title", re.compile("Fiche méthode"))
+        # The PDF frame loads (the file's policy allows this site to frame it).
+        frame = page.locator("iframe.resource__frame")
+        frame.scroll_into_view_if_needed()
+        with page.expect_response(re.compile(r"/ent/cours/ressources/\d+/$")) as framed:
+            frame.evaluate("(el) => { el.loading = 'eager'; el.src = el.src; }")
+        assert framed.value.status == 200
+        assert "frame-ancestors 'self'" in framed.value.headers["content-security-policy"]
         download = page.get_by_role("link", name=re.compile("Télécharger « Fiche méthode — les fractions.pdf »"))
         expect(download).to_be_visible()
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -249,9 +249,7 @@ def exercise_add(request: HttpRequest, exercise_id: int, obj: Exercise) -> HttpR
                 added = services.exercise_add_questions(
                     actor=request.user, exercise=obj, questions=chosen, mark=form.cleaned_data.get("mark")
                 )
-            except NotAllowed:
-                raise
-            except ValidationError as exc:
+            except ValidationError as exc:  # NotAllowed (another teacher's question) is a 403
                 add_service_errors(form, exc)
             else:
                 skipped = len(chosen) - len(added)

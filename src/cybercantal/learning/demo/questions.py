@@ -1,5 +1,5 @@
 """Demo question bank: the demo teacher (Claire Bonnefoy, maths) gets categories
-"5e › Fractions", "5e › Proportionnalité" and "Géographie du Cantal" and 24 questions of
+"5e › Fractions", "5e › Proportionnalité" and "Géographie du Cantal" and 25 questions of
 every type, with real 5e content and feedback; some are shared with the colleagues of her
 school. Idempotent: a question is found again by its owner and title.
 

@@ -371,14 +371,9 @@ def _learning_access(user: Any) -> Any:
     return access_for(user)
 
 
-def _class_id_of(obj: Any) -> int | None:
-    """The class or group an ENT object belongs to (no query when the ids are at hand)."""
-    from cybercantal.learning.models import SchoolClass
-
-    if isinstance(obj, SchoolClass):
-        return obj.pk
-    for path in ("school_class_id", "course.school_class_id", "assignment.school_class_id",
-                 "attempt.assignment.school_class_id", "lesson.course.school_class_id"):  # fmt: skip
+def _first_id(obj: Any, paths: tuple[str, ...]) -> int | None:
+    """The first of the dotted ``paths`` (``"course.school_class_id"``) that leads to a value."""
+    for path in paths:
         target = obj
         for attribute in path.split("."):
             target = getattr(target, attribute, None)
@@ -387,6 +382,16 @@ def _class_id_of(obj: Any) -> int | None:
         if target is not None:
             return int(target)
     return None
+
+
+def _class_id_of(obj: Any) -> int | None:
+    """The class or group an ENT object belongs to (no query when the ids are at hand)."""
+    from cybercantal.learning.models import SchoolClass
+
+    if isinstance(obj, SchoolClass):
+        return obj.pk
+    return _first_id(obj, ("school_class_id", "course.school_class_id", "assignment.school_class_id",
+                           "attempt.assignment.school_class_id", "lesson.course.school_class_id"))  # fmt: skip
 
 
 def _school_id_of(obj: Any) -> int | None:
@@ -406,15 +411,7 @@ def _school_id_of(obj: Any) -> int | None:
 
 
 def _subject_id_of(obj: Any) -> int | None:
-    for path in ("subject_id", "course.subject_id"):
-        target = obj
-        for attribute in path.split("."):
-            target = getattr(target, attribute, None)
-            if target is None:
-                break
-        if target is not None:
-            return int(target)
-    return None
+    return _first_id(obj, ("subject_id", "course.subject_id"))
 
 
 @rules.predicate

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -356,7 +357,7 @@ class MonthRow:
     procedures: int = 0
     help_requests: int = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: Mapping[str, Any]) -> None:
         self.sessions += row.get("sessions") or 0
         self.categories += row.get("categories") or 0
         self.procedures += row.get("procedures") or 0

@@ -136,8 +136,8 @@ def workload(school_class: SchoolClass, monday: dt.date, *, weeks: int = 2) -> l
     for week in range(weeks):
         row = []
         for offset in range(6):
-            day = monday + dt.timedelta(days=7 * week + offset)
-            row.append(days.get(day, WorkloadDay(day)))
+            date = monday + dt.timedelta(days=7 * week + offset)
+            row.append(days.get(date, WorkloadDay(date)))
         result.append(row)
     return result
 

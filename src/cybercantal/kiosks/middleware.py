@@ -3,8 +3,10 @@ pages).
 
 A browser session that carries the kiosk marker (``session["kiosk_code"]``, set by every
 kiosk page) is sent back to its kiosk home for any address outside ``/borne/``, ``/static/``
-and ``/demarches/`` (the public catalogue the kiosk's QR codes point to). Other visitors are
-not touched, and a request without a session cookie costs nothing (the session is not read).
+and ``/demarches/`` (the public catalogue the kiosk's QR codes point to), and for the
+catalogue's editing pages ``/demarches/gestion/`` (back office, even under ``/demarches/``).
+Other visitors are not touched, and a request without a session cookie costs nothing (the
+session is not read).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.urls import reverse
 
 SESSION_KEY = "kiosk_code"
 ALLOWED_PREFIXES = ("/borne/", "/static/", "/demarches/")
+# Back-office pages under an allowed prefix.
+BLOCKED_PREFIXES = ("/demarches/gestion/",)
 
 
 class KioskSessionMiddleware:
@@ -24,7 +28,10 @@ class KioskSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and not request.path_info.startswith(ALLOWED_PREFIXES):
+        path = request.path_info
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and (
+            not path.startswith(ALLOWED_PREFIXES) or path.startswith(BLOCKED_PREFIXES)
+        ):
             code = request.session.get(SESSION_KEY)
             if isinstance(code, str) and code:
                 response = HttpResponseRedirect(reverse("kiosks:kiosk_mode_home", args=[code]))

@@ -37,7 +37,9 @@ def test_load_demo_fills_scopes_and_is_idempotent(territory):
     assert mediator.scope_type == place_type
     assert Place.objects.get(pk=mediator.scope_id).kind == PlaceKind.EPN
     agent = RoleMembership.objects.get(role=Role.KIOSK_AGENT, user__email="agent-borne@demo.cybercantal.fr")
-    assert "kiosk" in Place.objects.get(pk=agent.scope_id).offers
+    agent_place = Place.objects.get(pk=agent.scope_id)
+    assert "kiosk" in agent_place.offers
+    assert agent_place.commune.name == "Murat"  # where the kiosks' acceptance journey happens
 
     counts = (Place.objects.count(), User.objects.count(), RoleMembership.objects.count())
     edited = Place.objects.order_by("slug").first()

@@ -83,7 +83,8 @@ class Command(BaseCommand):
         scopes = {
             # The acceptance journey of the EPN network happens at Ydes.
             Role.MEDIATOR: first(kind=PlaceKind.EPN, commune__name="Ydes") or first(kind=PlaceKind.EPN),
-            Role.KIOSK_AGENT: first(offers__has="kiosk"),
+            # The acceptance journey of the kiosks happens at Murat.
+            Role.KIOSK_AGENT: first(offers__has="kiosk", commune__name="Murat") or first(offers__has="kiosk"),
             # The acceptance journey of the telecentres happens at Murat.
             Role.TELECENTRE_MANAGER: first(kind=PlaceKind.TELECENTRE, commune__name="Murat")
             or first(kind=PlaceKind.TELECENTRE),

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cybercantal.accounts.models import Role
 from cybercantal.core.models import JournalEntry
@@ -698,7 +699,7 @@ def test_payment_never_exceeds_the_decision_nor_the_line(instructor, programme, 
     make_invoice(line, Decimal("9000.00"), status=InvoiceStatus.ACCEPTED)
     response = _login(instructor).post(
         reverse("grants:payment_order", kwargs={"ref": application.reference}),
-        {"ordered_on": application.decided_at.date().isoformat(), "iban": "FR7630006000011234567890189"},
+        {"ordered_on": timezone.localdate(application.decided_at).isoformat(), "iban": "FR7630006000011234567890189"},
     )
     assert response.status_code == 302
     application.refresh_from_db()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cybercantal.accounts.models import Role
 from cybercantal.core.models import JournalEntry
@@ -200,7 +201,7 @@ def test_public_pages_show_no_registrant_nor_booker(client, objects, epn):
     """The calendar, a session page, its iCal file, the day grid and the booking page name
     nobody who registered or booked, nor their contact."""
     session, computer = objects["session"], objects["computer"]
-    day = objects["booking"].starts_at.date()
+    day = timezone.localdate(objects["booking"].starts_at)
     pages = [
         reverse("mediation:calendar"),
         reverse("mediation:calendar_ics"),

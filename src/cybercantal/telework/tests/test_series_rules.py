@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
@@ -123,13 +122,13 @@ def test_first_day_in_the_past_or_too_far(pool):
     assert "à l'avance" in caught.value.message_dict["first_day"][0]
 
 
-def test_a_rule_without_any_date_is_refused_quickly(pool):
-    started = time.monotonic()
+def test_a_rule_without_any_date_is_refused(pool):
+    """February 30th never comes: refused (and not searched for until the year 9999, or the
+    test would hang)."""
     with pytest.raises(service.SeriesError):
         dates(pool, "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3")
     with pytest.raises(service.SeriesError, match="aucune date"):
         dates(pool, "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=99991231")
-    assert time.monotonic() - started < 2
 
 
 def test_describe_rule(pool, member):

@@ -17,6 +17,8 @@ from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cybercantal.learning import federation
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("CYBERCANTAL_VAR_DIR", BASE_DIR / "var"))
@@ -222,6 +224,14 @@ ACCOUNT_ADAPTER = "cybercantal.accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CyberCantal"
 MFA_ADAPTER = "cybercantal.accounts.adapters.MfaAdapter"
+# Cartable électronique: sign-in through ÉduConnect (SAML) or the académie's OpenID Connect
+# provider (docs/ent-federation.md). Only when the environment configures one (ENT_SAML_*,
+# ENT_OIDC_*): without them nothing is added and nothing is fetched. A federated sign-in
+# never creates an account (FederationAdapter).
+INSTALLED_APPS += federation.federation_apps()
+SOCIALACCOUNT_PROVIDERS = federation.socialaccount_providers()
+if SOCIALACCOUNT_PROVIDERS:
+    SOCIALACCOUNT_ADAPTER = "cybercantal.learning.federation_adapter.FederationAdapter"
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -268,6 +278,10 @@ if DEBUG or TESTING:
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# One file of the cartable's document spaces at most (a video recorded on a phone): 100 Mio by
+# default, learning.services.documents.DEFAULT_MAX_FILE_BYTES; nginx must let it through
+# (client_max_body_size of /ent/ in deploy/nginx.conf).
+LEARNING_DOCUMENT_MAX_BYTES = int(os.environ.get("LEARNING_DOCUMENT_MAX_BYTES", 100 * 1024 * 1024))
 # Quotes, invoices and attachments of grant dossiers (checked by content, see core.uploads).
 GRANTS_MAX_UPLOAD_BYTES = int(os.environ.get("GRANTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
 # An untouched draft dossier is deleted after this many days (its applicant is warned 30 days before).

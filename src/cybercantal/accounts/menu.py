@@ -72,6 +72,13 @@ def menu_for(user: Any) -> list[MenuEntry]:
     # opens the schools (what each sees inside is decided by ``learning.access``).
     if roles & {Role.STUDENT, Role.PARENT, Role.TEACHER, Role.SCHOOL_STAFF}:
         wanted.append((_("Cartable électronique"), "learning:home"))
+    if Role.STUDENT in roles:  # the exercises given to the pupil's classes
+        wanted.append((_("Mes exercices"), "learning:my_exercises"))
+    if Role.TEACHER in roles:  # learning.use_question_bank; the essays of their assignments
+        wanted.append((_("Copies à corriger"), "learning:to_grade"))
+        wanted.append((_("Banque de questions"), "learning:questions"))
+        wanted.append((_("Cours"), "learning:courses"))
+        wanted.append((_("Mes documents"), "learning:documents"))
     if manager:  # learning.manage_schools
         wanted.append((_("Collèges (ENT)"), "learning:schools"))
     if manager or roles & set(PLACE_EDITOR_ROLES):

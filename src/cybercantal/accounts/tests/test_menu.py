@@ -20,8 +20,18 @@ def _labels(user) -> list[str]:
     [
         (None, ["Mes données"]),
         (Role.CITIZEN, ["Mes données"]),
-        (Role.TEACHER, ["Cartable électronique", "Mes données"]),
-        (Role.STUDENT, ["Cartable électronique", "Mes données"]),
+        (
+            Role.TEACHER,
+            [
+                "Cartable électronique",
+                "Copies à corriger",
+                "Banque de questions",
+                "Cours",
+                "Mes documents",
+                "Mes données",
+            ],
+        ),
+        (Role.STUDENT, ["Cartable électronique", "Mes exercices", "Mes données"]),
         (Role.PARENT, ["Cartable électronique", "Mes données"]),
         (Role.SCHOOL_STAFF, ["Cartable électronique", "Mes données"]),
         (Role.MEDIATOR, ["Espace médiation", "Nouvel accompagnement", "Mes lieux", "Mes données"]),

@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cybercantal.core.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
-from ..models import Document, Subject
+from ..models import Assignment, Document, Subject
 
 MAX_TEXT = 20_000
 
@@ -41,6 +42,30 @@ def _documents_field(owner: Any) -> SafeModelMultipleChoiceField:
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Des documents de votre espace (Mes documents)."),
         error_messages={"invalid_choice": _("Choisissez des documents de votre espace.")},
+    )
+
+
+class AssignmentChoiceField(SafeModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        if obj.closes_at:
+            return _("%(title)s (à rendre le %(day)s)") % {
+                "title": obj.exercise.title,
+                "day": date_format(timezone.localtime(obj.closes_at), "j F Y"),
+            }
+        return str(obj.exercise.title)
+
+
+def _assignments_field(school_class: Any) -> AssignmentChoiceField:
+    """The exercises given to this class (and only to it), most recent first."""
+    return AssignmentChoiceField(
+        label=_("Exercice en ligne à faire (facultatif)"),
+        queryset=Assignment.objects.filter(school_class=school_class)
+        .select_related("exercise")
+        .order_by("-opens_at", "-pk"),
+        required=False,
+        empty_label=_("Aucun"),
+        help_text=_("Les élèves de la classe auront un lien vers cet exercice dans leurs devoirs."),
+        error_messages={"invalid_choice": _("Choisissez un exercice donné à cette classe.")},
     )
 
 
@@ -98,13 +123,23 @@ class HomeworkForm(forms.Form):
         help_text=_("Elle sert à éviter de surcharger la classe un même jour."),
     )
 
-    def __init__(self, *args: Any, subjects: Any, owner: Any, with_subject: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        subjects: Any,
+        owner: Any,
+        school_class: Any = None,
+        with_subject: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if with_subject:
             self.fields["subject"] = _subjects_field(subjects)
         else:
             del self.fields["subject"]
         self.fields["attachments"] = _documents_field(owner)
+        if school_class is not None:
+            self.fields["assignment"] = _assignments_field(school_class)
 
 
 class SignOffForm(forms.Form):

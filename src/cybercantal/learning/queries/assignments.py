@@ -1,7 +1,9 @@
 """Reads of part "assignments": a teacher's exercises and assignments, the grade retained
 for each pupil, the success rate of each question, the essays waiting for a grade.
 
-Grades (``class_grades``), per the assignment's grading method, over *submitted* attempts:
+Grades, per the assignment's grading method, over *submitted* attempts — one rule,
+``retained_grade``, that the teacher's results (``class_grades``) and the pupil's "Mes
+exercices" (``queries.attempts.retained_score``) both use:
 
 - ``highest``: the attempt with the best score (as a share of its maximum: an exercise
   changed between two attempts is compared fairly);
@@ -13,13 +15,15 @@ A grade is "en attente de correction" while an attempt that counts has no score 
 essay waits for the teacher): for ``last``, the last attempt; for ``highest`` and
 ``average``, any of them (a pending essay may change which is best, or the mean).
 
-Every figure is computed by the database for the whole class at once (one query for the
-grades, one for the per-question rates), never one query per pupil or per question.
+Every figure is read for the whole class at once (one query for the grades: the submitted
+attempts' scores; one grouped query for the per-question rates), never one query per pupil
+or per question.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -30,7 +34,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     FloatField,
     Max,
     OuterRef,
@@ -194,63 +197,69 @@ def _dec(value: Any) -> Decimal | None:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _share(attempt: Attempt) -> Decimal | None:
+    """The attempt's score as a share of its maximum (None without a score or a maximum)."""
+    if attempt.score is None or not attempt.max_score:
+        return None
+    return Decimal(attempt.score) / Decimal(attempt.max_score)
+
+
+def _on_20(share: Decimal | None) -> Decimal | None:
+    return None if share is None else (share * TWENTY).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def retained_grade(assignment: Assignment, attempts: Iterable[Attempt]) -> RetainedGrade:
+    """THE grade rule: the grade of one pupil for ``assignment`` from their attempts (any
+    state; only the submitted ones count). Both the teacher's results (``class_grades``) and
+    the pupil's "Mes exercices" (``queries.attempts.retained_score``) use it, so they always
+    agree. No query: the attempts' ``pk``, ``number``, ``state``, ``score`` and
+    ``max_score`` are enough (a teacher's overrides and essay grades are already in
+    ``score``, recomputed by ``services.assignments.attempt_rescore``)."""
+    submitted = sorted((a for a in attempts if a.state == Attempt.State.SUBMITTED), key=lambda a: a.number)
+    if not submitted:
+        return RetainedGrade("training" if assignment.training else "none")
+    count = len(submitted)
+    last = submitted[-1]
+    if assignment.training:
+        return RetainedGrade("training", attempt_id=last.pk, submitted=count)
+    scored = [a for a in submitted if a.score is not None]
+    # The best: the highest share (attempts without a maximum last), the latest of equals.
+    best = max(scored, key=lambda a: (_share(a) is not None, _share(a) or 0, a.number)) if scored else None
+    if assignment.grading_method == GradingMethod.LAST:
+        if last.score is None:
+            return RetainedGrade("pending", attempt_id=last.pk, submitted=count)
+        share = _share(last)
+        score, maximum = _dec(last.score), _dec(last.max_score)
+        attempt_id: int | None = last.pk
+    elif len(scored) < count:  # an essay waits: it may change the best or the mean
+        return RetainedGrade("pending", attempt_id=best.pk if best else last.pk, submitted=count)
+    elif assignment.grading_method == GradingMethod.AVERAGE:
+        shares = [s for s in (_share(a) for a in submitted) if s is not None]
+        share = sum(shares, Decimal("0")) / len(shares) if shares else None
+        score = _dec(sum((Decimal(a.score) for a in submitted if a.score is not None), Decimal("0")) / count)
+        maximum = _dec(sum((Decimal(a.max_score) for a in submitted), Decimal("0")) / count)
+        attempt_id = None
+    elif best is not None:  # highest (every submitted attempt is scored here)
+        share = _share(best)
+        score, maximum, attempt_id = _dec(best.score), _dec(best.max_score), best.pk
+    else:  # pragma: no cover - a submitted attempt exists and none is pending
+        return RetainedGrade("none")
+    return RetainedGrade(
+        "graded", score=score, max_score=maximum, on_20=_on_20(share), attempt_id=attempt_id, submitted=count
+    )
+
+
 def class_grades(assignment: Assignment) -> dict[int, RetainedGrade]:
     """The retained grade of every pupil who submitted an attempt, by student id: ONE query
-    (grouped by pupil, with correlated subqueries for the best and the last attempt)."""
-    submitted = Attempt.objects.filter(assignment_id=assignment.pk, state=Attempt.State.SUBMITTED)
-    mine = submitted.filter(student_id=OuterRef("student_id"))
-    last = mine.order_by("-number")
-    best = (
-        mine.filter(score__isnull=False)
-        .annotate(r=_ratio("score", "max_score"))
-        .order_by(F("r").desc(nulls_last=True), "-number")
-    )
-    rows = (
-        submitted.values("student_id")
-        .annotate(
-            n=Count("pk"),
-            pending=Count("pk", filter=Q(score__isnull=True)),
-            mean_ratio=Avg(_ratio("score", "max_score")),
-            mean_score=Avg("score"),
-            mean_max=Avg("max_score"),
-            last_id=Subquery(last.values("pk")[:1]),
-            last_score=Subquery(last.values("score")[:1]),
-            last_max=Subquery(last.values("max_score")[:1]),
-            best_id=Subquery(best.values("pk")[:1]),
-            best_score=Subquery(best.values("score")[:1]),
-            best_max=Subquery(best.values("max_score")[:1]),
-        )
-        .order_by()
-    )
-    grades: dict[int, RetainedGrade] = {}
-    method = assignment.grading_method
-    for row in rows:
-        student_id = row["student_id"]
-        if assignment.training:
-            grades[student_id] = RetainedGrade("training", attempt_id=row["last_id"], submitted=row["n"])
-            continue
-        if method == GradingMethod.LAST:
-            if row["last_score"] is None:
-                grades[student_id] = RetainedGrade("pending", attempt_id=row["last_id"], submitted=row["n"])
-                continue
-            score, maximum, attempt_id = _dec(row["last_score"]), _dec(row["last_max"]), row["last_id"]
-            ratio = (score / maximum) if score is not None and maximum else None
-        elif row["pending"]:
-            grades[student_id] = RetainedGrade(
-                "pending", attempt_id=row["best_id"] or row["last_id"], submitted=row["n"]
-            )
-            continue
-        elif method == GradingMethod.AVERAGE:
-            score, maximum, attempt_id = _dec(row["mean_score"]), _dec(row["mean_max"]), None
-            ratio = Decimal(str(row["mean_ratio"])) if row["mean_ratio"] is not None else None
-        else:
-            score, maximum, attempt_id = _dec(row["best_score"]), _dec(row["best_max"]), row["best_id"]
-            ratio = (score / maximum) if score is not None and maximum else None
-        on_20 = (ratio * TWENTY).quantize(CENT, rounding=ROUND_HALF_UP) if ratio is not None else None
-        grades[student_id] = RetainedGrade(
-            "graded", score=score, max_score=maximum, on_20=on_20, attempt_id=attempt_id, submitted=row["n"]
-        )
-    return grades
+    (the class's submitted attempts, a few columns), then ``retained_grade`` per pupil."""
+    by_student: dict[int, list[Attempt]] = {}
+    for attempt in (
+        Attempt.objects.filter(assignment_id=assignment.pk, state=Attempt.State.SUBMITTED)
+        .only("pk", "student_id", "number", "state", "score", "max_score")
+        .order_by("student_id", "number")
+    ):
+        by_student.setdefault(attempt.student_id, []).append(attempt)
+    return {student_id: retained_grade(assignment, attempts) for student_id, attempts in by_student.items()}
 
 
 def retained_attempt_ids(assignment: Assignment, grades: dict[int, RetainedGrade] | None = None) -> list[int] | None:

@@ -12,7 +12,8 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from .. import grading
-from ..models import Answer, Assignment, Attempt, FeedbackTiming, GradingMethod
+from ..models import Answer, Assignment, Attempt, FeedbackTiming
+from .assignments import retained_grade
 
 
 def feedback_visible(assignment: Assignment, attempt: Attempt, *, now: dt.datetime | None = None) -> bool:
@@ -46,17 +47,12 @@ def right_answers_visible(
 
 
 def retained_score(assignment: Assignment, attempts: list[Attempt]) -> Decimal | None:
-    """The score that counts, per the assignment's grading method, over handed-in attempts
-    that have a score (None if there is none yet)."""
-    scored = [a for a in attempts if a.state == Attempt.State.SUBMITTED and a.score is not None]
-    if not scored:
-        return None
-    if assignment.grading_method == GradingMethod.LAST:
-        return max(scored, key=lambda a: a.number).score
-    if assignment.grading_method == GradingMethod.AVERAGE:
-        total = sum((a.score for a in scored if a.score is not None), Decimal("0"))
-        return (total / len(scored)).quantize(Decimal("0.01"))
-    return max(a.score for a in scored if a.score is not None)
+    """The score that counts (out of ``retained_grade(...).max_score``), per the assignment's
+    grading method: None while there is none — no handed-in attempt, an essay waiting for its
+    grade, or training mode (not graded). The same rule as the teacher's results
+    (``queries.assignments.retained_grade``)."""
+    grade = retained_grade(assignment, attempts)
+    return grade.score if grade.status == "graded" else None
 
 
 @dataclass

@@ -35,7 +35,7 @@ def parse_week(value: str | None) -> dt.date:
 
 def _homework_qs() -> QuerySet[Homework]:
     return (
-        Homework.objects.select_related("subject", "school_class", "teacher")
+        Homework.objects.select_related("subject", "school_class", "teacher", "assignment__exercise")
         .prefetch_related("attachments")
         .order_by("due_on", "subject__name", "pk")
     )

@@ -507,9 +507,8 @@ def _homework_line(*, actor: Any, assignment: Assignment, exercise: Exercise, sc
         title=title,
         instructions=exercise.instructions,
         estimated_minutes=assignment.time_limit_minutes,
+        assignment=assignment,
     )
-    homework.assignment = assignment
-    homework.save(update_fields=["assignment"])
     return homework
 
 

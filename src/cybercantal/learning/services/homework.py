@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from types import EllipsisType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from cybercantal.core import journal
 from .. import richtext
 from ..access import access_for
 from ..models import (
+    Assignment,
     Document,
     Homework,
     HomeworkDone,
@@ -56,6 +58,18 @@ def _check_day(day: dt.date, *, field: str) -> None:
         raise ValidationError({field: _("Cette date est à plus d'un an : vérifiez l'année.")})
     if day < today - dt.timedelta(days=MAX_DAYS_BACK):
         raise ValidationError({field: _("Cette date est à plus d'un an dans le passé : vérifiez l'année.")})
+
+
+def _check_assignment(school_class: SchoolClass | int, assignment: Assignment | None) -> Assignment | None:
+    """The exercise a homework links to must be given to the homework's own class (its
+    pupils are the ones who may do it; a pupil of another class never sees the link)."""
+    if assignment is None:
+        return None
+    class_id = school_class if isinstance(school_class, int) else school_class.pk
+    if assignment.school_class_id != class_id:
+        message = _("Cet exercice est donné à une autre classe : choisissez un exercice donné à cette classe.")
+        raise ValidationError({"assignment": message})
+    return assignment
 
 
 def _own_documents(actor: Any, documents: Iterable[Document]) -> list[Document]:
@@ -158,8 +172,10 @@ def homework_create(
     given_on: dt.date | None = None,
     lesson_log: LessonLog | None = None,
     attachments: Iterable[Document] = (),
+    assignment: Assignment | None = None,
 ) -> Homework:
-    """Set work for ``due_on``. ``instructions`` is rich text (cleaned)."""
+    """Set work for ``due_on``. ``instructions`` is rich text (cleaned). ``assignment``: the
+    online exercise to do ("faire l'exercice X"), one given to the same class."""
     _check_subject(actor, school_class, subject)
     given_on = given_on or timezone.localdate()
     title, due_on, given_on, estimated_minutes = _homework_fields(
@@ -167,6 +183,7 @@ def homework_create(
     )
     if lesson_log is not None and lesson_log.school_class_id != school_class.pk:
         raise ValidationError(_("Cette séance est celle d'une autre classe."))
+    _check_assignment(school_class, assignment)
     documents = _own_documents(actor, attachments)
     homework = Homework.objects.create(
         school_class=school_class,
@@ -178,6 +195,7 @@ def homework_create(
         title=title,
         instructions=richtext.clean(instructions),
         estimated_minutes=estimated_minutes,
+        assignment=assignment,
     )
     if documents:
         homework.attachments.set(documents)
@@ -195,9 +213,14 @@ def homework_update(
     instructions: str = "",
     estimated_minutes: int | None = None,
     attachments: Iterable[Document] | None = None,
+    assignment: Assignment | EllipsisType | None = ...,
 ) -> Homework:
+    """Change a homework. ``assignment``: the exercise it links to (``None`` removes the link;
+    left out, unchanged)."""
     homework = Homework.objects.select_for_update().get(pk=homework.pk)
     require_permission(actor, "learning.edit_homework", homework)
+    if not isinstance(assignment, EllipsisType):
+        homework.assignment = _check_assignment(homework.school_class_id, assignment)
     title, due_on, _given, estimated_minutes = _homework_fields(
         title=title, due_on=due_on, given_on=homework.given_on, estimated_minutes=estimated_minutes
     )

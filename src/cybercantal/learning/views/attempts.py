@@ -140,6 +140,7 @@ def _line(item: queries.PupilAssignment, now: dt.datetime) -> dict[str, Any]:
         "can_start": current is None and left != 0,
         "position": "",
         "review_pending": False,
+        "grade_pending": False,
     }
     if current is not None:
         line["state"] = _("En cours")
@@ -156,11 +157,12 @@ def _line(item: queries.PupilAssignment, now: dt.datetime) -> dict[str, Any]:
         line["state_kind"] = "closed" if line["closed"] else "kind"
     if latest is not None:
         if queries.feedback_visible(assignment, latest, now=now):
-            if latest.needs_grading:
-                line["review_pending"] = True
-            else:
-                line["score"] = queries.retained_score(assignment, item.attempts)
-                line["max_score"] = latest.max_score
+            # The grade that counts, by the same rule as the teacher's results.
+            grade = queries.retained_grade(assignment, item.attempts)
+            if grade.status == "pending":
+                line["review_pending"] = line["grade_pending"] = True
+            elif grade.status == "graded":
+                line["score"], line["max_score"] = grade.score, grade.max_score
         else:
             line["review_pending"] = True
     return line

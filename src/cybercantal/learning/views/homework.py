@@ -101,6 +101,7 @@ def homework_class(request: HttpRequest, class_id: int, obj: SchoolClass) -> Htt
     subject_id_int = int(subject_id) if subject_id.isdigit() and len(subject_id) < 10 else None
     days = queries.class_week(obj, monday, subject_id=subject_id_int)
     can_edit = request.user.has_perm("learning.edit_homework", obj)
+    access = access_for(request.user)
     homework_ids = [h.pk for day in days for h in day.due] + [
         h.pk for day in days for s in day.sessions for h in s.homework.all()
     ]
@@ -116,6 +117,7 @@ def homework_class(request: HttpRequest, class_id: int, obj: SchoolClass) -> Htt
         ).order_by("name"),
         "subject_id": subject_id_int,
         "can_edit": can_edit,
+        "is_pupil": access.is_student and obj.pk in access.class_ids,
         "can_sign": request.user.has_perm("learning.sign_off", obj),
         "can_see_workload": request.user.has_perm("learning.view_workload", obj),
         "last_sign_off": queries.last_sign_off(obj),
@@ -232,7 +234,11 @@ def lessonlog_delete(request: HttpRequest, log_id: int, obj: LessonLog) -> HttpR
 def homework_create(request: HttpRequest, class_id: int, obj: SchoolClass) -> HttpResponse:
     subjects = _taught_subjects(request.user, obj)
     form = HomeworkForm(
-        request.POST or None, subjects=subjects, owner=request.user, initial={"due_on": default_due_on()}
+        request.POST or None,
+        subjects=subjects,
+        owner=request.user,
+        school_class=obj,
+        initial={"due_on": default_due_on()},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -246,6 +252,7 @@ def homework_create(request: HttpRequest, class_id: int, obj: SchoolClass) -> Ht
                 instructions=data["instructions"],
                 estimated_minutes=data.get("estimated_minutes"),
                 attachments=data["attachments"],
+                assignment=data.get("assignment"),
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -275,9 +282,15 @@ def homework_edit(request: HttpRequest, homework_id: int, obj: Homework) -> Http
         "instructions": obj.instructions,
         "estimated_minutes": obj.estimated_minutes,
         "attachments": [d.pk for d in obj.attachments.all()],
+        "assignment": obj.assignment_id,
     }
     form = HomeworkForm(
-        request.POST or None, subjects=Subject.objects.none(), owner=request.user, with_subject=False, initial=initial
+        request.POST or None,
+        subjects=Subject.objects.none(),
+        owner=request.user,
+        school_class=obj.school_class,
+        with_subject=False,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -290,6 +303,7 @@ def homework_edit(request: HttpRequest, homework_id: int, obj: Homework) -> Http
                 instructions=data["instructions"],
                 estimated_minutes=data.get("estimated_minutes"),
                 attachments=data["attachments"],
+                assignment=data.get("assignment"),
             )
         except ValidationError as error:
             _apply_errors(form, error)

@@ -28,8 +28,13 @@ class ImportUploadForm(forms.Form):
     )
     year = forms.TypedChoiceField(label=_("Année scolaire"), coerce=int, required=False)
 
-    def __init__(self, *args: Any, years: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, years: list[Any] | None = None, kinds: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if kinds is not None:  # a teacher imports only the pupils of her classes
+            self.fields["kind"].choices = [(k, label) for k, label in KIND_CHOICES if k in kinds]
+            self.fields["kind"].initial = kinds[0]
         years = years or []
         self.fields["year"].choices = [(y.pk, y.label) for y in years]
         if len(years) <= 1:

@@ -11,6 +11,10 @@ Rules kept here (and tested in ``tests/test_provisioning_*.py``):
   parents by their address or, without one, by their name among the pupil's parents;
 - pupils absent from a full student file leave the school only when asked
   (``mark_leavers``): their ``left_on`` is today and their student role ends;
+- the school's staff import every list; a teacher imports only the pupils of the classes
+  and groups she teaches (``import_scope``): a row naming another class, moving a pupil who
+  is in another class, or recording a departure is refused with its line; her file never
+  marks departures nor touches the groups she does not teach;
 - a person without email gets an ENT login (``hugo.teyssedou``, ``hugo.teyssedou2``…),
   ``User.email = <login>@ent.invalid`` (nothing is ever sent there) and an unusable password
   until they activate their account with a one-time code printed on a letter;
@@ -228,6 +232,8 @@ class ImportPlan:
     # for parents: a key per person (several rows may be the same parent)
     parent_keys: dict[int, str] = field(default_factory=dict)
     parent_users: dict[str, Any] = field(default_factory=dict)
+    # None: the whole school (its staff); else the classes and groups a teacher may fill
+    scope: frozenset[int] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -254,16 +260,42 @@ def _unknown_class(name: str, year: SchoolYear) -> str:
     ) % {"name": name, "year": year.label}
 
 
+def import_scope(actor: Any, school: School, kind: str = STUDENTS) -> frozenset[int] | None:
+    """What ``actor`` may import into ``school``: ``None`` for every list of the school (its
+    staff, the platform), or the ids of the classes and groups she teaches for a teacher
+    (pupils only). Raises ``NotAllowed`` for anyone else, or a teacher sending another list."""
+    from cybercantal.accounts.services import NotAllowed
+
+    from ..access import access_for
+
+    if actor is None or actor.has_perm("learning.manage_school", school):
+        return None
+    require_permission(
+        actor, "learning.import_students", school, message=_("Seul le personnel du collège importe ses listes.")
+    )
+    if kind != STUDENTS:
+        raise NotAllowed(
+            _(
+                "Un enseignant importe seulement les élèves de ses classes : les enseignants et les responsables "
+                "légaux sont importés par le personnel du collège."
+            )
+        )
+    return frozenset(access_for(actor).taught)
+
+
 def import_plan(*, actor: Any, school: School, parsed: Parsed, year: SchoolYear | None = None) -> ImportPlan:
     """Check ``parsed`` against the school (classes, subjects, pupils) and compute what the
-    import would do. Raises ``ImportFileError`` (nothing imported) or ``NotAllowed``."""
-    require_permission(
-        actor, "learning.manage_school", school, message=_("Seul le personnel du collège importe ses listes.")
-    )
+    import would do. Raises ``ImportFileError`` (nothing imported) or ``NotAllowed``.
+
+    A teacher's import (``import_scope``) only fills the classes and groups she teaches: a
+    row naming another class or group, moving a pupil who is in another class, or recording
+    a departure is a problem of that row; the school's other pupils are not looked at (no
+    departures)."""
+    scope = import_scope(actor, school, parsed.kind)
     year = year or current_year()
     if year is None:
         raise ImportFileError([Problem(0, "", _("Aucune année scolaire n'est en cours : créez-la d'abord."))])
-    plan = ImportPlan(kind=parsed.kind, school=school, year=year, parsed=parsed)
+    plan = ImportPlan(kind=parsed.kind, school=school, year=year, parsed=parsed, scope=scope)
     plan.classes = _classes_of(school, year)
     planner = {STUDENTS: _plan_students, TEACHERS: _plan_teachers, PARENTS: _plan_parents}[parsed.kind]
     problems = planner(plan)
@@ -290,10 +322,13 @@ def _plan_students(plan: ImportPlan) -> list[Problem]:
             enrolments[student_id]["groups"].add(class_id)
         else:
             enrolments[student_id]["class"] = class_id
+    scope = plan.scope
     for row in rows:
         klass = plan.classes.get(_class_key(row.class_name))
         if klass is None:
             problems.append(Problem(row.line, labels["class_name"], _unknown_class(row.class_name, plan.year)))
+        elif scope is not None and klass.pk not in scope:
+            problems.append(Problem(row.line, labels["class_name"], _not_taught(row.class_name)))
         elif klass.kind != SchoolClass.Kind.CLASS:
             problems.append(
                 Problem(
@@ -307,6 +342,8 @@ def _plan_students(plan: ImportPlan) -> list[Problem]:
             group = plan.classes.get(_class_key(group_name))
             if group is None:
                 problems.append(Problem(row.line, labels["groups"], _unknown_class(group_name, plan.year)))
+            elif scope is not None and group.pk not in scope:
+                problems.append(Problem(row.line, labels["groups"], _not_taught(group_name)))
             elif group.kind != SchoolClass.Kind.GROUP:
                 problems.append(
                     Problem(
@@ -316,9 +353,12 @@ def _plan_students(plan: ImportPlan) -> list[Problem]:
                         % {"name": group_name},
                     )
                 )
+        member = members.get(row.external_id)
+        if scope is not None:
+            current_class = enrolments[member.user_id]["class"] if member is not None else None
+            problems += _teacher_row_problems(row, member, current_class, klass, labels)
         if problems and problems[-1].line == row.line:
             continue
-        member = members.get(row.external_id)
         person = PlannedPerson(row=row, member=member, user=member.user if member else None)
         if member is None:
             plan.create.append(person)
@@ -326,15 +366,18 @@ def _plan_students(plan: ImportPlan) -> list[Problem]:
         user = member.user
         current = enrolments[user.pk]
         wanted_groups = {plan.classes[_class_key(g)].pk for g in row.groups}
+        current_groups = current["groups"] if scope is None else current["groups"] & scope
         if (user.last_name, user.first_name) != (row.last_name, row.first_name):
             person.changes.append(_("nom"))
         if current["class"] != klass.pk:  # type: ignore[union-attr]
             person.changes.append(_("classe"))
-        if current["groups"] != wanted_groups:
+        if current_groups != wanted_groups:
             person.changes.append(_("groupes"))
         if member.left_on != row.left_on:
             person.changes.append(_("date de sortie"))
         (plan.update if person.changes else plan.unchanged).append(person)
+    if scope is not None:
+        return problems  # a teacher's file is not the whole school: no departures
     in_file = {r.external_id for r in rows}
     plan.leavers = list(
         SchoolMember.objects.filter(school=plan.school, kind=SchoolMember.Kind.STUDENT, left_on__isnull=True)
@@ -343,6 +386,57 @@ def _plan_students(plan: ImportPlan) -> list[Problem]:
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
     )
+    return problems
+
+
+def _not_taught(name: str) -> str:
+    return _(
+        "vous n'enseignez pas en « %(name)s » : seul le personnel du collège importe les élèves de cette classe "
+        "ou de ce groupe."
+    ) % {"name": name}
+
+
+def _teacher_row_problems(
+    row: StudentRow,
+    member: SchoolMember | None,
+    current_class: int | None,
+    klass: SchoolClass | None,
+    labels: dict[str, str],
+) -> list[Problem]:
+    """What a teacher may not do with a row: move a pupil who is in another class (or none of
+    hers), record a departure, bring back a pupil who left. The other pupil's name and
+    class are not given (the teacher does not teach them)."""
+    problems = []
+    if member is not None:
+        if current_class is not None and klass is not None and current_class != klass.pk:
+            problems.append(
+                Problem(
+                    row.line,
+                    labels["class_name"],
+                    _(
+                        "l'élève n° %(number)s est inscrit dans une autre classe : seul le personnel du collège "
+                        "change un élève de classe."
+                    )
+                    % {"number": row.external_id},
+                )
+            )
+        if member.left_on is not None and member.left_on != row.left_on:
+            problems.append(
+                Problem(
+                    row.line,
+                    labels["left_on"],
+                    _("l'élève n° %(number)s a quitté le collège : seul le personnel du collège le réinscrit.")
+                    % {"number": row.external_id},
+                )
+            )
+    if row.left_on is not None and (member is None or member.left_on != row.left_on):
+        problems.append(
+            Problem(
+                row.line,
+                labels["left_on"],
+                _("seul le personnel du collège enregistre le départ d'un élève : laissez cette colonne vide."),
+            )
+        )
     return problems
 
 
@@ -536,10 +630,10 @@ def people_import(
     mark_leavers: bool = False,
 ) -> ImportRun:
     """Import ``parsed`` (students, teachers or parents) into ``school``: everything, or
-    nothing with ``ImportFileError``. Returns the ``ImportRun`` with its counts."""
-    require_permission(
-        actor, "learning.manage_school", school, message=_("Seul le personnel du collège importe ses listes.")
-    )
+    nothing with ``ImportFileError``. Returns the ``ImportRun`` with its counts. A teacher
+    imports only the pupils of her classes (``import_plan``) and never marks departures."""
+    if import_scope(actor, school, parsed.kind) is not None:
+        mark_leavers = False
     # One import at a time per school: the second waits here, then plans against what the
     # first wrote (no duplicate person).
     school = lock_for_update(School.objects.filter(pk=school.pk)).select_related("organisation").get()
@@ -588,6 +682,7 @@ def people_import(
             "updated": counts["updated"],
             "unchanged": counts["unchanged"],
             "left": left,
+            "scope": "school" if plan.scope is None else "classes",
         },
     )
     return run
@@ -678,7 +773,11 @@ def _set_enrolments(plan: ImportPlan, pairs: list[tuple[Any, StudentRow]]) -> No
             class_enrolment.school_class = klass
             to_update.append(class_enrolment)
         have = {e.school_class_id: e for e in mine if e.is_group}
-        to_delete += [e.pk for class_id, e in have.items() if class_id not in groups]
+        to_delete += [
+            e.pk
+            for class_id, e in have.items()
+            if class_id not in groups and (plan.scope is None or class_id in plan.scope)
+        ]
         to_create += [
             Enrolment(student=user, school_class_id=group_id, year=plan.year, is_group=True)
             for group_id in groups
@@ -1091,10 +1190,8 @@ def letters_issue(
 
 
 def may_print_letters(user: Any, school_class: SchoolClass) -> bool:
-    """The school's staff and the class's teachers print its letters."""
-    from ..access import access_for
-
-    return bool(user.has_perm("learning.manage_school", school_class) or school_class.pk in access_for(user).taught)
+    """The school's staff and the class's teachers print its letters (``learning.print_letters``)."""
+    return bool(user.has_perm("learning.print_letters", school_class))
 
 
 def _require_letters(actor: Any, school_class: SchoolClass) -> None:

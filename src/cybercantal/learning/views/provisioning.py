@@ -7,10 +7,12 @@ Who may use each page:
 - ``activate`` (``/ent/activer/``): anyone (anonymous); login + one-time code, then a new
   password; signed in at the end. Rate-limited like the sign-in.
 - ``import_template`` (``/ent/imports/modele-<kind>.csv``): anyone (an empty example file).
-- ``import`` (``/ent/etablissements/<uai>/imports/``): the school's staff
-  (``learning.manage_school`` on the school): upload, preview, confirm; the history.
-- ``letters`` (``/ent/classes/<class_id>/lettres/``): the school's staff and the class's
-  teachers (``services.provisioning.may_print_letters``): a PDF, one page per pupil or parent.
+- ``import`` (``/ent/etablissements/<uai>/imports/``): ``learning.import_students`` on the
+  school: its staff import every list (upload, preview, confirm; the school's history); a
+  teacher of the school imports the pupils of the classes she teaches (rows naming another
+  class are refused, no departures) and sees her own imports and her classes' letters.
+- ``letters`` (``/ent/classes/<class_id>/lettres/``): ``learning.print_letters`` on the class
+  (the school's staff and the class's teachers): a PDF, one page per pupil or parent.
 - ``reset_password`` (``/ent/eleves/<student_id>/reinitialiser/``): ``learning.reset_password``
   on the pupil (their teachers, their school's staff): a one-page PDF with a new code.
 """
@@ -254,7 +256,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     return csv_response(f"modele-{kind}.csv", imports.template_rows(real_kind))
 
 
-def _templates() -> list[dict[str, str]]:
+def _templates(scope: frozenset[int] | None = None) -> list[dict[str, str]]:
     labels = {
         imports.STUDENTS: _("Modèle élèves"),
         imports.TEACHERS: _("Modèle enseignants"),
@@ -263,32 +265,46 @@ def _templates() -> list[dict[str, str]]:
     return [
         {"label": str(labels[kind]), "url": reverse("learning:import_template", args=[slug])}
         for slug, kind in imports.KIND_SLUGS.items()
+        if scope is None or kind == imports.STUDENTS
     ]
 
 
-def _class_letters(school: School, year: Any) -> list[dict[str, Any]]:
-    """The classes of the year with their pupils not yet activated (one query)."""
+def _class_letters(school: School, year: Any, scope: frozenset[int] | None = None) -> list[dict[str, Any]]:
+    """The classes of the year (those of ``scope`` for a teacher) with their pupils not yet
+    activated (one query)."""
     if year is None:
         return []
-    classes = (
-        SchoolClass.objects.filter(school=school, year=year)
-        .annotate(
-            pupils=Count("enrolments", distinct=True),
-            waiting=Count(
-                "enrolments",
-                filter=Q(
-                    enrolments__student__ent_account__isnull=False,
-                    enrolments__student__ent_account__activated_at__isnull=True,
-                ),
-                distinct=True,
+    classes = SchoolClass.objects.filter(school=school, year=year)
+    if scope is not None:
+        classes = classes.filter(pk__in=scope)
+    classes = classes.annotate(
+        pupils=Count("enrolments", distinct=True),
+        waiting=Count(
+            "enrolments",
+            filter=Q(
+                enrolments__student__ent_account__isnull=False,
+                enrolments__student__ent_account__activated_at__isnull=True,
             ),
-        )
-        .order_by("kind", "name")
-    )
+            distinct=True,
+        ),
+    ).order_by("kind", "name")
     return [
         {"class": c, "pupils": c.pupils, "waiting": c.waiting, "url": reverse("learning:letters", args=[c.pk])}
         for c in classes
     ]
+
+
+def _scope(request: HttpRequest, school: School) -> frozenset[int] | None:
+    """``None`` for the school's staff; the classes a teacher teaches (she imports their pupils)."""
+    try:
+        return services.import_scope(request.user, school)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+def _upload_form(scope: frozenset[int] | None, *args: Any, **kwargs: Any) -> ImportUploadForm:
+    kinds = None if scope is None else [imports.STUDENTS]
+    return ImportUploadForm(*args, kinds=kinds, **kwargs)
 
 
 def _import_page(
@@ -299,9 +315,11 @@ def _import_page(
     problems: list[Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    runs = Paginator(ImportRun.objects.filter(school=school).select_related("actor"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    scope = _scope(request, school)
+    runs_query = ImportRun.objects.filter(school=school).select_related("actor")
+    if scope is not None:
+        runs_query = runs_query.filter(actor=request.user)  # a teacher sees her own imports
+    runs = Paginator(runs_query, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "learning/provisioning/import.html",
@@ -310,24 +328,26 @@ def _import_page(
             "form": form,
             "problems": problems or [],
             "page": runs,
-            "templates": _templates(),
-            "classes": _class_letters(school, services.current_year()),
-            "school_url": _url_or_empty("learning:school", school.uai),
+            "templates": _templates(scope),
+            "classes": _class_letters(school, services.current_year(), scope),
+            "school_url": _url_or_empty("learning:school", school.uai) if scope is None else "",
+            "teacher_mode": scope is not None,
         },
         status=status,
     )
 
 
-@permission_required_for_object("learning.manage_school", _school)
+@permission_required_for_object("learning.import_students", _school)
 @require_http_methods(["GET", "POST"])
 def import_people(request: HttpRequest, uai: str, obj: School) -> HttpResponse:
     school = obj
+    scope = _scope(request, school)
     years = services.import_years(school)
     if request.method == "GET":
-        return _import_page(request, school, ImportUploadForm(years=years))
+        return _import_page(request, school, _upload_form(scope, years=years))
     if request.POST.get("action") == "confirm":
         return _import_confirm(request, school, years)
-    form = ImportUploadForm(request.POST, request.FILES, years=years)
+    form = _upload_form(scope, request.POST, request.FILES, years=years)
     if not form.is_valid():
         return _import_page(request, school, form, status=400)
     year = next((y for y in years if y.pk == form.cleaned_data.get("year")), None)
@@ -335,6 +355,8 @@ def import_people(request: HttpRequest, uai: str, obj: School) -> HttpResponse:
     try:
         parsed = imports.parse(kind, data)
         plan = services.import_plan(actor=request.user, school=school, parsed=parsed, year=year)
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
     except imports.ImportFileError as exc:
         form.add_error(
             "file", _("Rien n'est importé : corrigez les lignes signalées puis envoyez le fichier à nouveau.")
@@ -371,6 +393,7 @@ def _preview(
             "leavers": plan.leavers[:50],
             "parsed": plan.parsed,
             "action": reverse("learning:import", args=[school.uai]),
+            "teacher_mode": plan.scope is not None,
         },
     )
 
@@ -400,7 +423,7 @@ def _import_confirm(request: HttpRequest, school: School, years: list[Any]) -> H
         )
     except imports.ImportFileError as exc:
         request.session.pop(IMPORT_SESSION_KEY, None)
-        upload = ImportUploadForm(years=years, initial={"kind": stored["kind"]})
+        upload = _upload_form(_scope(request, school), years=years, initial={"kind": stored["kind"]})
         return _import_page(request, school, upload, problems=exc.problems, status=400)
     except services.ImportConflictError as exc:
         messages.error(request, exc.messages[0])
@@ -433,11 +456,10 @@ def _class(request: HttpRequest, class_id: int, **kwargs: Any) -> SchoolClass:
     return get_object_or_404(SchoolClass.objects.select_related("school", "year"), pk=class_id)
 
 
+@permission_required_for_object("learning.print_letters", _class)
 @require_http_methods(["GET", "POST"])
-def letters(request: HttpRequest, class_id: int) -> HttpResponse:
-    school_class = _class(request, class_id)
-    if not services.may_print_letters(request.user, school_class):
-        raise PermissionDenied(_("Vous n'avez pas accès à cette page."))
+def letters(request: HttpRequest, class_id: int, obj: SchoolClass) -> HttpResponse:
+    school_class = obj
     status = 200
     if request.method == "POST":
         form = LettersForm(request.POST)

@@ -8,7 +8,8 @@
 The databases come from ``generate_mediation.py``. For each database a fresh process, pinned
 to ONE core, signs in the programme manager (or a mediator) with Django's test Client and
 times whole requests in-process (middleware, view, queries, template; no network), after
-warm-up requests; one more request counts the SQL queries. Cases: the network this year (the
+one request per case and a full garbage collection (``warm_up_process``) and warm-up requests
+per case; one more request counts the SQL queries. Cases: the network this year (the
 page's default), the network over one full year, one canton over one year, one EPN over
 5 years, the whole network over 5 years, a mediator's page, and the exports (CSV, ODS) and
 the yearly PDF report. Target: p95 < 200 ms for the page. Figures are printed; not a test.
@@ -113,13 +114,17 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     if not User.objects.filter(email=MANAGER_EMAIL).exists():
         raise SystemExit(f"La base {args.database_url} est vide : lancez d'abord bench/generate_mediation.py.")
     clients: dict[str, Any] = {}
-    results = []
-    for name, email, path in build_cases():
-        if args.explain and args.explain.lower() not in name.lower():
-            continue
+    cases = build_cases()
+    for _name, email, _path in cases:
         if email not in clients:
             clients[email] = Client()
             clients[email].force_login(User.objects.get(email=email))
+    if not args.explain:
+        warm_up_process(clients, cases)
+    results = []
+    for name, email, path in cases:
+        if args.explain and args.explain.lower() not in name.lower():
+            continue
         if args.explain:
             explain(clients[email], path, name)
             continue
@@ -137,6 +142,22 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         },
         "cases": results,
     }
+
+
+def warm_up_process(clients: dict[str, Any], cases: list[tuple[str, str, str]]) -> None:
+    """One request per case, then a full garbage collection: the process is then like a
+    server worker that has served its first requests. A fresh process fills its caches
+    (templates, translations, URLs) during its first dozen requests, which triggers its first
+    full collection (~100 ms of CPU, once per worker: gunicorn recycles them every 2,000
+    requests); without this, that one-off cost lands in the p95 of whichever case comes first."""
+    import gc
+
+    from django.db import close_old_connections
+
+    for _name, email, path in cases:
+        clients[email].get(path)
+        close_old_connections()
+    gc.collect()
 
 
 def explain(client: Any, path: str, name: str) -> None:

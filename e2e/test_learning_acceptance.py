@@ -34,7 +34,7 @@ COUNT_FETCHES = """(() => {
   window.__inflight = () => n;
   window.fetch = function (...args) { n++; return send.apply(this, args).finally(() => { n--; }); };
 })()"""
-OFFLINE = "Hors ligne : vos réponses seront envoyées dès le retour de la connexion."
+OFFLINE = "Hors ligne : vos réponses sont gardées sur cet appareil et seront envoyées dès le retour de la connexion."
 
 
 @pytest.fixture
@@ -224,14 +224,18 @@ def test_pupil_activates_on_a_phone_loses_the_connection_and_finishes_at_the_epn
         assert_no_violations(page)
         tab_to(page, page.get_by_role("button", name="Reprendre « Révisions de 5e »"), max_tabs=120)
         page.keyboard.press("Enter")
-        # Where he stopped: the last question he answered, his answer there, the others ticked.
-        expect(page.get_by_role("heading", name="Question 6 sur 20")).to_be_visible()
-        expect(page.get_by_label("Votre réponse (un nombre)")).to_have_value("7,5")
+        # Where he stopped: the question after the last one he answered, the others ticked.
+        expect(page.get_by_role("heading", name="Question 7 sur 20")).to_be_visible()
         for slot in range(1, 7):
             expect(page.get_by_role("button", name=f"Question {slot} : répondue")).to_be_visible()
         expect(page.get_by_role("button", name="Question 7 : sans réponse")).to_be_visible()
         expect(page.get_by_text("14 questions sans réponse")).to_be_visible()
         assert_no_violations(page)
+        # Back to question 6: the answer given offline on the phone.
+        tab_to(page, page.get_by_role("button", name="Question 6 : répondue"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Question 6 sur 20")).to_be_visible()
+        expect(page.get_by_label("Votre réponse (un nombre)")).to_have_value("7,5")
         # Back to question 2: the boxes ticked on the phone.
         tab_to(page, page.get_by_role("button", name="Question 2 : répondue"))
         page.keyboard.press("Enter")

@@ -176,7 +176,7 @@ def test_a_pupil_answers_on_a_phone_offline_then_finishes_on_another_device(
         page.keyboard.type("Le Cantal est un département de volcans.")
         expect(page.get_by_text("7 mots")).to_be_visible()
         expect(page.locator("[data-save-status]")).to_have_text(
-            "Hors ligne : vos réponses seront envoyées dès le retour de la connexion."
+            "Hors ligne : vos réponses sont gardées sur cet appareil et seront envoyées dès le retour de la connexion."
         )
         assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('cc-attempt:'))") == [
             f"cc-attempt:{attempt.pk}:9"

@@ -504,15 +504,33 @@ def is_parent_of_attempt_student(user: Any, obj: Any) -> bool:
 
 
 def _student_class_ids(student: Any) -> set[int]:
+    """The pupil's classes and groups of this school year (a former class does not make its
+    teacher one of the pupil's teachers: the pupil may be in another school now)."""
+    from django.utils import timezone
+
     from cybercantal.learning.models import Enrolment
 
-    return set(Enrolment.objects.filter(student=student).values_list("school_class_id", flat=True))
+    today = timezone.localdate()
+    return set(
+        Enrolment.objects.filter(
+            student=student, school_class__year__starts_on__lte=today, school_class__year__ends_on__gte=today
+        ).values_list("school_class_id", flat=True)
+    )
 
 
 def _student_school_ids(student: Any) -> set[int]:
+    """The schools the pupil is in today (not the ones they have left)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
     from cybercantal.learning.models import SchoolMember
 
-    return set(SchoolMember.objects.filter(user=student, kind="student").values_list("school_id", flat=True))
+    today = timezone.localdate()
+    return set(
+        SchoolMember.objects.filter(user=student, kind="student")
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
+        .values_list("school_id", flat=True)
+    )
 
 
 @rules.predicate
@@ -536,6 +554,18 @@ def is_staff_of_student(user: Any, student: Any) -> bool:
 
 
 @rules.predicate
+def is_current_class(user: Any, obj: Any) -> bool:
+    """Object-level: a class or group of the current school year."""
+    from django.utils import timezone
+
+    year = getattr(obj, "year", None)
+    if year is None:
+        return False
+    today = timezone.localdate()
+    return bool(year.starts_on <= today <= year.ends_on)
+
+
+@rules.predicate
 def is_ent_teacher(user: Any) -> bool:
     return _learning_access(user).is_teacher
 
@@ -549,8 +579,17 @@ rules.add_perm("learning", is_platform_manager)
 # Schools: the programme team opens them and appoints their staff; the staff run them
 # (classes, people, imports, year rollover, activation letters).
 rules.add_perm("learning.manage_schools", is_platform_manager)
-rules.add_perm("learning.manage_school", is_platform_manager | is_school_staff)  # obj: school or its class
+# The programme team sees a school's page (classes, counts, its ENT staff) but no pupil's
+# name: the people, the classes' members, the imports and the letters are the school's own
+# business (pupils are minors: the least people see them).
+rules.add_perm("learning.view_school", is_platform_manager | is_school_staff)  # obj: school
+rules.add_perm("learning.manage_school", is_school_staff)  # obj: school or its class
 rules.add_perm("learning.view_class", is_in_class | has_child_in_class | teaches_class | is_school_staff)  # obj: class
+# Imports and letters: the staff import every list of the school; a teacher imports the pupils
+# of the classes she teaches (``services.provisioning.import_scope`` checks each row) and
+# prints the activation letters of those classes, for this school year only.
+rules.add_perm("learning.import_students", is_school_staff | teaches_in_school)  # obj: school
+rules.add_perm("learning.print_letters", (is_school_staff | teaches_class) & is_current_class)  # obj: class
 # Passwords of pupils: their teachers and the school's staff reset them (new activation letter).
 rules.add_perm("learning.reset_password", teaches_student | is_staff_of_student)  # obj: student (user)
 rules.add_perm("learning.view_student", is_self | is_parent_of | teaches_student | is_staff_of_student)  # obj: student

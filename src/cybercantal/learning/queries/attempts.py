@@ -134,6 +134,40 @@ def slot_states(attempt: Attempt) -> list[SlotState]:
     ]
 
 
+def resume_slots(attempts: list[Attempt]) -> dict[int, int]:
+    """``resume_slot`` of several attempts in one query (the pupil's list of exercises)."""
+    if not attempts:
+        return {}
+    states: dict[int, list[SlotState]] = {attempt.pk: [] for attempt in attempts}
+    rows = (
+        Answer.objects.filter(attempt_id__in=list(states))
+        .order_by("attempt_id", "slot")
+        .values_list("attempt_id", "slot", KT("snapshot__qtype"), "answered_at")
+    )
+    for attempt_id, slot, qtype, answered in rows:
+        states[attempt_id].append(SlotState(slot=slot, qtype=str(qtype or ""), answered=answered is not None))
+    return {attempt.pk: resume_slot(attempt, states[attempt.pk]) for attempt in attempts}
+
+
+def resume_slot(attempt: Attempt, states: list[SlotState] | None = None) -> int:
+    """Where a pupil comes back to an attempt (another device, the next day): the question
+    after the last one answered, that is the next one still without an answer (descriptions
+    are read, not answered); the last one visited when it is still unanswered, or when
+    everything is answered."""
+    states = states if states is not None else slot_states(attempt)
+    if not states:
+        return 1
+    last = min(attempt.last_slot, states[-1].slot)
+    here = next((state for state in states if state.slot == last), None)
+    if here is not None and not here.answered and not here.is_description:
+        return last
+    waiting = [state.slot for state in states if not state.answered and not state.is_description]
+    after = [slot for slot in waiting if slot > last]
+    if after:
+        return after[0]
+    return waiting[0] if waiting else last
+
+
 def review_grade(answer: Answer) -> grading.Grade | None:
     """The grade a review shows for ``answer``: the automatic grading's feedback and parts,
     with the fraction of the final mark (a teacher's override first)."""

@@ -128,13 +128,14 @@ def test_create_then_add_questions_from_the_bank(client, teacher, school, klass,
     assert "Privée" not in text
     response = client.post(
         reverse("learning:exercise_add", args=[exercise.pk]),
-        {"question": [mine[0].pk, shared.pk, mine[2].pk], "mark": "2"},
+        {"question": [shared.pk, mine[2].pk, mine[0].pk], "mark": "2"},  # as listed: newest first
     )
     assert response.status_code == 302
+    # In the order they entered the bank (a GIFT file's order), whatever the list's order.
     assert list(exercise.items.values_list("question_id", "position", "mark")) == [
         (mine[0].pk, 1, D("2")),
-        (shared.pk, 2, D("2")),
-        (mine[2].pk, 3, D("2")),
+        (mine[2].pk, 2, D("2")),
+        (shared.pk, 3, D("2")),
     ]
     page = client.get(reverse("learning:exercise_add", args=[exercise.pk]) + "?portee=mine&type=single")
     assert "Déjà dans l’exercice" in page.content.decode()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Answer, Attempt, FeedbackTiming
+from ..queries import attempts as queries
 from ..services import attempts as services
 from .factories import make_parent, make_student
 from .factories_attempts import ALL_QTYPES, RIGHT, WRONG, assignment_for
@@ -192,12 +193,31 @@ def test_resume_goes_to_where_the_pupil_stopped(client, student, assignment, att
     services.answer_save(actor=student, attempt=attempt, slot=3, response={"order": ["i1", "i2", "i3"]})
     client.force_login(student)
     response = client.post(reverse("learning:assignment_start", args=[assignment.pk]))
-    assert response.url == urls(attempt)["attempt"] + "?q=3"
-    assert "Question 3 sur 4" in client.get(response.url).content.decode()
+    # The question after the last one answered (on any device).
+    assert response.url == urls(attempt)["attempt"] + "?q=4"
+    assert "Question 4 sur 4" in client.get(response.url).content.decode()
     mine = client.get(reverse("learning:my_exercises")).content.decode()
     assert "En cours" in mine
-    assert "question 3 sur 4" in mine
+    assert "question 4 sur 4" in mine
     assert "Reprendre" in mine
+    # Without ?q= the attempt page opens there too.
+    assert "Question 4 sur 4" in client.get(urls(attempt)["attempt"]).content.decode()
+
+
+def test_resume_slot_rules(student, attempt):
+    """After the last answered question, the next unanswered one; a visited but unanswered
+    question is where one comes back; when everything after is answered, the first gap."""
+    states = queries.slot_states(attempt)
+    total = len(states)
+    assert queries.resume_slot(attempt) == 1  # nothing done yet
+    attempt.last_slot = 2
+    assert queries.resume_slot(attempt) == 2  # visited, not answered: stay there
+    last = attempt.answers.get(slot=total)
+    services.answer_save(actor=student, attempt=attempt, slot=total, response=RIGHT[last.snapshot["qtype"]])
+    attempt.refresh_from_db()
+    assert attempt.last_slot == total
+    waiting = [s.slot for s in queries.slot_states(attempt) if not s.answered and not s.is_description]
+    assert queries.resume_slot(attempt) == waiting[0]  # the last one answered: back to the first gap
 
 
 def test_my_exercises_says_the_due_date_the_state_and_attempts_left(client, klass, teacher, student):
@@ -389,10 +409,12 @@ def test_review_and_my_exercises_have_a_constant_number_of_queries(client, klass
     big = submitted_attempt(big_assignment, student, RIGHT)
     client.force_login(student)
     assert measure(urls(small)["review"]) == measure(urls(big)["review"])
+    services.attempt_start(actor=student, assignment=assignment_for(klass, teacher, ["single"]))
     first = measure(reverse("learning:my_exercises"))
     for _ in range(5):
         submitted_attempt(assignment_for(klass, teacher, ["single", "short"]), student)
-    services.attempt_start(actor=student, assignment=assignment_for(klass, teacher, ["single"]))
+    for _ in range(3):
+        services.attempt_start(actor=student, assignment=assignment_for(klass, teacher, ["single", "short"]))
     assert measure(reverse("learning:my_exercises")) == first
 
 

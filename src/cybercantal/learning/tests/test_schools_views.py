@@ -56,12 +56,12 @@ ALLOWED = {
     "schools": {"staff", "head", "manager"},
     "school": {"staff", "head", "manager"},
     "staff": {"manager"},
-    "school_people": {"staff", "head", "manager"},
-    "class_create": {"staff", "head", "manager"},
-    "rollover": {"staff", "head", "manager"},
+    "school_people": {"staff", "head"},  # not the programme team: pupils' names
+    "class_create": {"staff", "head"},  # not the programme team: pupils' names
+    "rollover": {"staff", "head"},  # not the programme team: pupils' names
     "class_detail": {"student", "parent", "teacher", "staff", "head"},
-    "class_edit": {"staff", "head", "manager"},
-    "class_members": {"staff", "head", "manager"},
+    "class_edit": {"staff", "head"},  # not the programme team: pupils' names
+    "class_members": {"staff", "head"},  # not the programme team: pupils' names
     "student_detail": {"teacher", "staff", "head"},
 }
 
@@ -307,3 +307,51 @@ def test_teacher_in_two_classes_counts_once(client, school, klass, school_staff)
     client.force_login(school_staff)
     body = client.get(reverse("learning:school", args=[school.uai])).content.decode()
     assert "4e A" in body
+
+
+def test_the_programme_team_sees_a_school_without_any_pupils_name(client, klass, student, teacher, school_staff):
+    """The programme team opens a school's page (classes, counts, ENT staff) but neither the
+    people, nor a class's members, nor the activation letters: pupils are minors."""
+    manager = programme_manager()
+    client.force_login(manager)
+    page = client.get(reverse("learning:school", args=[klass.school.uai]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert klass.name in text
+    assert reverse("learning:class_detail", args=[klass.pk]) not in text
+    assert reverse("learning:school_people", args=[klass.school.uai]) not in text
+    assert student.last_name not in text
+    assert client.get(reverse("learning:letters", args=[klass.pk])).status_code == 403
+    assert not manager.has_perm("learning.print_letters", klass)
+    assert not manager.has_perm("learning.import_students", klass.school)
+    # The school's staff still have everything.
+    client.force_login(school_staff)
+    text = client.get(reverse("learning:school", args=[klass.school.uai])).content.decode()
+    assert reverse("learning:class_detail", args=[klass.pk]) in text
+    assert reverse("learning:school_people", args=[klass.school.uai]) in text
+
+
+def test_letters_only_for_this_years_classes(klass, teacher, school_staff):
+    """Last year's class: its teacher and the staff no longer print its letters (a pupil still
+    in the school would get a new working code from a class he has left)."""
+    import datetime as dt
+
+    from cybercantal.learning.models import SchoolYear
+
+    assert teacher.has_perm("learning.print_letters", klass)
+    assert school_staff.has_perm("learning.print_letters", klass)
+    year = klass.year
+    last_year, _ = SchoolYear.objects.get_or_create(
+        starts_on=year.starts_on.replace(year=year.starts_on.year - 1),
+        defaults={"ends_on": year.starts_on - dt.timedelta(days=1), "label": "ancienne"},
+    )
+    old = SchoolClassFactory(school=klass.school, year=last_year, name="5e B ancienne")
+    from cybercantal.learning.models import Teaching
+
+    Teaching.objects.create(
+        teacher=teacher, school_class=old, subject=Teaching.objects.filter(teacher=teacher).first().subject
+    )
+    teacher_fresh = type(teacher).objects.get(pk=teacher.pk)  # access is cached per object
+    staff_fresh = type(school_staff).objects.get(pk=school_staff.pk)
+    assert not teacher_fresh.has_perm("learning.print_letters", old)
+    assert not staff_fresh.has_perm("learning.print_letters", old)

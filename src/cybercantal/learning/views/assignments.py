@@ -242,7 +242,9 @@ def exercise_add(request: HttpRequest, exercise_id: int, obj: Exercise) -> HttpR
         if form.is_valid():
             wanted = list(dict.fromkeys(int(v) for v in form.cleaned_data["question"]))
             found = Question.objects.in_bulk(wanted)
-            chosen = [found[pk] for pk in wanted if pk in found]
+            # Ticked together, questions go in in the order they entered the bank (a GIFT
+            # file's order), not the bank list's newest-first order.
+            chosen = [found[pk] for pk in sorted(wanted) if pk in found]
             if len(chosen) != len(wanted):
                 raise Http404(_("Une des questions n'existe plus."))
             try:

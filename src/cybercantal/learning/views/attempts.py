@@ -123,7 +123,7 @@ def _close_expired(request: HttpRequest, attempt: Attempt) -> bool:
 # --- my exercises ----------------------------------------------------------------------------
 
 
-def _line(item: queries.PupilAssignment, now: dt.datetime) -> dict[str, Any]:
+def _line(item: queries.PupilAssignment, now: dt.datetime, resume: dict[int, int]) -> dict[str, Any]:
     assignment = item.assignment
     used = len(item.attempts)
     left = services.attempts_left(assignment, used)
@@ -146,7 +146,7 @@ def _line(item: queries.PupilAssignment, now: dt.datetime) -> dict[str, Any]:
         line["state"] = _("En cours")
         line["state_kind"] = "warning"
         line["position"] = _("question %(n)s sur %(total)s") % {
-            "n": current.last_slot,
+            "n": resume.get(current.pk, current.last_slot),
             "total": getattr(current, "slot_count", assignment.question_count),
         }
     elif latest is not None:
@@ -179,9 +179,11 @@ def my_exercises(request: HttpRequest) -> HttpResponse:
             request.GET.get("page")
         )
         closed_items = queries.with_attempts(request.user, list(page.object_list))
+        in_progress = [item.in_progress for item in open_items + closed_items if item.in_progress is not None]
+        resume = queries.resume_slots(in_progress)
         context.update(
-            open_lines=[_line(item, now) for item in open_items],
-            closed_lines=[_line(item, now) for item in closed_items],
+            open_lines=[_line(item, now, resume) for item in open_items],
+            closed_lines=[_line(item, now, resume) for item in closed_items],
             closed_page=page,
         )
     return render(request, "learning/attempts/my_exercises.html", context)
@@ -200,7 +202,7 @@ def assignment_start(request: HttpRequest, assignment_id: int) -> HttpResponse:
     except services.AttemptError as exc:
         messages.error(request, exc.messages[0])
         return redirect("learning:my_exercises")
-    return redirect(_attempt_url(attempt, attempt.last_slot))
+    return redirect(_attempt_url(attempt, queries.resume_slot(attempt)))
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
         raise Http404(_("Cette tentative ne contient aucune question."))
     last = states[-1].slot
     wanted = request.GET.get("q", "")
-    slot = int(wanted) if wanted.isdigit() and 1 <= int(wanted) <= last else min(attempt.last_slot, last)
+    slot = int(wanted) if wanted.isdigit() and 1 <= int(wanted) <= last else queries.resume_slot(attempt, states)
     answer = get_object_or_404(Answer, attempt=attempt, slot=slot)
     qtype = str(answer.snapshot.get("qtype", ""))
     locked = services.locks_answers(assignment) and answer.checked_at is not None

@@ -140,7 +140,7 @@ def staff_remove(request: HttpRequest, uai: str, member_id: int) -> HttpResponse
 
 def school(request: HttpRequest, uai: str) -> HttpResponse:
     school = _school(uai)
-    _require(request, "learning.manage_school", school)
+    _require(request, "learning.view_school", school)
     year = queries.current_year()
     rows = list(queries.class_rows(school, year))
     return render(
@@ -154,6 +154,7 @@ def school(request: HttpRequest, uai: str) -> HttpResponse:
             "not_activated": queries.accounts_not_activated(school),
             "staff": queries.staff_of(school),
             "manager": request.user.has_perm("learning.manage_schools"),
+            "may_manage": request.user.has_perm("learning.manage_school", school),
         },
     )
 
@@ -381,7 +382,10 @@ def rollover(request: HttpRequest, uai: str) -> HttpResponse:
 
 def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
     student = get_object_or_404(
-        get_user_model().objects.select_related("ent_account").filter(school_members__kind=SchoolMember.Kind.STUDENT),
+        get_user_model()
+        .objects.select_related("ent_account")
+        .filter(school_members__kind=SchoolMember.Kind.STUDENT)
+        .distinct(),  # a pupil who changed school is a member of two
         pk=student_id,
     )
     user = request.user

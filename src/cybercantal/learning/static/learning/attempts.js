@@ -16,7 +16,7 @@
   var PREFIX = "cc-attempt:";
   var RETRY_MS = 5000;
   var DEBOUNCE_MS = 1000;
-  var OFFLINE_TEXT = "Hors ligne : vos réponses seront envoyées dès le retour de la connexion.";
+  var OFFLINE_TEXT = "Hors ligne : vos réponses sont gardées sur cet appareil et seront envoyées dès le retour de la connexion.";
   var SESSION_TEXT = "Votre session a expiré : reconnectez-vous. Vos réponses sont gardées sur cet appareil.";
 
   var root = document.querySelector(".attempt[data-attempt]");

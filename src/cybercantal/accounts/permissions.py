@@ -478,8 +478,10 @@ def is_owner(user: Any, obj: Any) -> bool:
 
 @rules.predicate
 def is_shared_in_school(user: Any, obj: Any) -> bool:
-    """Object-level: a question or exercise shared with the teachers of its school."""
-    return bool(getattr(obj, "shared", False)) and teaches_in_school.test(user, obj)
+    """Object-level: a question or exercise shared with the teachers of its school (a retired
+    question is no longer shared: its author alone still sees it)."""
+    shared = bool(getattr(obj, "shared", False)) and not getattr(obj, "retired", False)
+    return shared and teaches_in_school.test(user, obj)
 
 
 @rules.predicate
@@ -566,6 +568,27 @@ def is_current_class(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def teaches_assignment_subject(user: Any, obj: Any) -> bool:
+    """Object-level (an assignment, an attempt or an answer): teaches the assignment's class,
+    in the exercise's subject (any subject when the exercise has none), or gave it. A history
+    teacher of 5e B does not change the maths exercise's dates or grades."""
+    from cybercantal.learning.models import Assignment
+
+    assignment = obj if isinstance(obj, Assignment) else getattr(obj, "assignment", None)
+    if assignment is None:
+        assignment = getattr(getattr(obj, "attempt", None), "assignment", None)
+    if assignment is None:
+        return False
+    subjects = _learning_access(user).taught.get(assignment.school_class_id)
+    if not subjects:
+        return False
+    if assignment.created_by_id is not None and assignment.created_by_id == getattr(user, "pk", None):
+        return True
+    subject_id = assignment.exercise.subject_id
+    return subject_id is None or subject_id in subjects
+
+
+@rules.predicate
 def is_ent_teacher(user: Any) -> bool:
     return _learning_access(user).is_teacher
 
@@ -611,12 +634,12 @@ rules.add_perm("learning.assign_exercise", teaches_class)  # obj: class
 rules.add_perm(
     "learning.view_assignment", is_in_class | has_child_in_class | teaches_class | is_school_staff
 )  # obj: assignment
-rules.add_perm("learning.manage_assignment", teaches_class)  # obj: assignment
+rules.add_perm("learning.manage_assignment", teaches_assignment_subject)  # obj: assignment
 rules.add_perm("learning.attempt_assignment", is_in_class)  # obj: assignment
 rules.add_perm(
     "learning.view_attempt", is_own_attempt | is_parent_of_attempt_student | teaches_class
 )  # obj: attempt or answer
-rules.add_perm("learning.grade_attempt", teaches_class)  # obj: attempt or answer
+rules.add_perm("learning.grade_attempt", teaches_assignment_subject)  # obj: attempt or answer
 # Cahier de textes and homework: the class, its parents, its teachers, the school's staff
 # read it; the class's teachers write it in their subject; the head signs it off.
 rules.add_perm(

@@ -456,3 +456,41 @@ def test_to_grade_query_count(client, teacher, klass, world):
         response = client.get(url)
     assert "7 rédactions à corriger" in response.content.decode()
     assert len(big) == len(small)
+
+
+def test_another_subjects_teacher_of_the_class_sees_but_does_not_change(client, teacher, klass, maths, student):
+    """The history teacher of 5e B reads the maths exercise's results (the class's teachers
+    follow their pupils) but does not change its dates nor its grades; its author does."""
+    from .factories import SubjectFactory
+    from .factories_attempts import assignment_for
+
+    history = SubjectFactory(code="HIST-GEO", name="Histoire-géographie")
+    historian = make_teacher(klass, history)
+    assignment = assignment_for(klass, teacher, ["single", "essay"])
+    assignment.exercise.subject = maths
+    assignment.exercise.save(update_fields=["subject"])
+    from ..services import attempts as attempt_services
+
+    attempt = attempt_services.attempt_start(actor=student, assignment=assignment)
+    assert historian.has_perm("learning.view_assignment", assignment)
+    assert historian.has_perm("learning.view_attempt", attempt)
+    assert not historian.has_perm("learning.manage_assignment", assignment)
+    assert not historian.has_perm("learning.grade_attempt", attempt)
+    assert teacher.has_perm("learning.manage_assignment", assignment)
+    assert teacher.has_perm("learning.grade_attempt", attempt)
+    # A maths colleague of the class may, the exercise being in her subject.
+    colleague = make_teacher(klass, maths)
+    assert colleague.has_perm("learning.manage_assignment", assignment)
+    client.force_login(historian)
+    edit = client.post(reverse("learning:assignment_edit", args=[assignment.pk]), {})
+    assert edit.status_code == 403
+
+
+def test_a_retired_shared_question_is_no_longer_shared(teacher, klass, maths):
+    colleague = make_teacher(klass, maths)
+    question = QuestionFactory(owner=teacher, school=klass.school, shared=True)
+    assert colleague.has_perm("learning.view_question", question)
+    question.retired = True
+    question.save(update_fields=["retired"])
+    assert not colleague.has_perm("learning.view_question", question)
+    assert teacher.has_perm("learning.view_question", question)

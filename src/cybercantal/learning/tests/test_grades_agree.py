@@ -68,7 +68,7 @@ def _attempts(assignment, pupil):
 def _pupil_line(assignment, pupil):
     """The pupil's line of "Mes exercices" for ``assignment``, as the page builds it."""
     mine = pupil_queries.pupil_assignments(pupil, {assignment.school_class_id}).get(pk=assignment.pk)
-    return _line(pupil_queries.with_attempts(pupil, [mine])[0], timezone.now())
+    return _line(pupil_queries.with_attempts(pupil, [mine])[0], timezone.now(), {})
 
 
 @pytest.mark.parametrize("method", list(GradingMethod))

@@ -11,6 +11,7 @@
 #   bench/run_all.sh --scales 1,10,100,1000            # add 350,000 places (longer: ~10 min more)
 #   bench/run_all.sh --proposed                        # also measure copies with the proposed indexes
 #   bench/run_all.sh --mediation                       # also the EPN statistics (100 EPN, 5 years; ~6 min per base to build)
+#   bench/run_all.sh --kiosk-load                      # also the kiosk fleet under load (PostgreSQL, gunicorn; ~3 min)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -28,10 +29,11 @@ REUSE=""
 NO_LOAD=""
 PROPOSED=""
 MEDIATION=""
+KIOSK_LOAD=""
 POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/cc_bench_\{places\}}
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     cat <<EOF
 
 Options :
@@ -45,6 +47,7 @@ Options :
   --reuse                 garde les bases déjà générées
   --proposed              mesure aussi des copies des bases avec les index proposés (bench/proposed_indexes.py)
   --mediation             mesure aussi la page de statistiques des EPN (bench/bench_mediation_stats.py)
+  --kiosk-load            mesure aussi le parc de 1 000 bornes sous charge (bench/bench_kiosk_fleet_load.py)
   --quick                 --scales 1,10 --samples 30 --load-duration 3
 EOF
 }
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
         --reuse) REUSE=yes; shift ;;
         --proposed) PROPOSED=yes; shift ;;
         --mediation) MEDIATION=yes; shift ;;
+        --kiosk-load) KIOSK_LOAD=yes; shift ;;
         --quick) SCALES=1,10; SAMPLES=30; WARMUP=5; LOAD_DURATION=3; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "Option inconnue : $1" >&2; usage >&2; exit 2 ;;
@@ -171,6 +175,10 @@ EOF
             timeout 900 "$PYTHON" bench/bench_mediation_stats.py --database "$database" \
                 --json "$OUT_DIR/mediation-stats-$database.json"
         done
+    fi
+    if [ -n "$KIOSK_LOAD" ] && postgres_up; then
+        step "parc de bornes sous charge : 1 000 bornes + navigation, gunicorn + PostgreSQL (cc_bench_kiosk_load)"
+        timeout 600 "$PYTHON" bench/bench_kiosk_fleet_load.py --duration 120 || echo "(le banc des bornes a signalé des erreurs)"
     fi
     step "fin"
 } 2>&1 | tee "$REPORT"

@@ -176,15 +176,22 @@ def _for_assignment(assignment: Assignment, pupils: list[Any], demo_pupil: int |
     is_open = assignment.closes_at is None or assignment.closes_at > now
     done = set(Attempt.objects.filter(assignment=assignment).values_list("student_id", flat=True))
     end = min(assignment.closes_at or now, now)
+    # An open exercise always shows at least one attempt in progress (the chance alone may
+    # give none in a small class): the first pupil by email who has not started it.
+    designated = (
+        next((p.pk for p in pupils if p.pk != demo_pupil and p.pk not in done), None)
+        if is_open and not Attempt.objects.filter(assignment=assignment, state=Attempt.State.IN_PROGRESS).exists()
+        else None
+    )
     for pupil in pupils:
         if pupil.pk in done:
             continue
         rng = random.Random(f"demo-attempts:{assignment.exercise.title}:{pupil.email}")  # noqa: S311 - demo data
         if pupil.pk == demo_pupil and is_open:
             continue  # the demo pupil's exercise to do
-        if pupil.pk != demo_pupil and rng.random() < 0.15:
+        if pupil.pk != demo_pupil and pupil.pk != designated and rng.random() < 0.15:
             continue  # has not done it
-        in_progress = is_open and pupil.pk != demo_pupil and rng.random() < 0.15
+        in_progress = is_open and pupil.pk != demo_pupil and (pupil.pk == designated or rng.random() < 0.15)
         span = max(60, int((end - assignment.opens_at).total_seconds()) - 3600)
         start = assignment.opens_at + dt.timedelta(seconds=rng.randint(60, span))
         if assignment.time_limit_minutes and in_progress:

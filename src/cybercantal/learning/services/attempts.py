@@ -37,7 +37,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -190,13 +190,16 @@ def attempt_start(*, actor: Any, assignment: Assignment, now: dt.datetime | None
 
 @transaction.atomic
 def _start(*, actor: Any, assignment: Assignment, now: dt.datetime) -> Attempt:
-    # Started by another request of the same pupil since we looked (a double click).
-    current = Attempt.objects.filter(assignment=assignment, student=actor, state=Attempt.State.IN_PROGRESS).first()
-    if current is not None:
-        return current
-    _check_open(assignment, now)
+    # The pupil's attempts read in ONE statement (one snapshot, even in READ COMMITTED): an
+    # attempt that another request of the same pupil (a double click, a second device)
+    # commits meanwhile is seen whole, as in progress, never as "one attempt already used".
     existing = Attempt.objects.filter(assignment=assignment, student=actor)
-    used = existing.count()
+    rows = list(existing.values_list("pk", "state", "number"))
+    in_progress = [pk for pk, state, _number in rows if state == Attempt.State.IN_PROGRESS]
+    if in_progress:
+        return Attempt.objects.get(pk=in_progress[0])
+    _check_open(assignment, now)
+    used = len(rows)
     left = attempts_left(assignment, used)
     if left == 0:
         raise AttemptError(
@@ -215,7 +218,7 @@ def _start(*, actor: Any, assignment: Assignment, now: dt.datetime) -> Attempt:
     )
     if not items:
         raise AttemptError(_("Cet exercice ne contient encore aucune question."), code="empty")
-    number = (existing.aggregate(top=Max("number"))["top"] or 0) + 1
+    number = max((number for _pk, _state, number in rows), default=0) + 1
     # Seeded by who and which attempt: two devices racing draw the same order, and a
     # second attempt draws another one.
     rng = random.Random(f"{assignment.pk}:{actor.pk}:{number}")  # noqa: S311 - display order, not a secret

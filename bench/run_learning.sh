@@ -57,7 +57,7 @@ exists=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE dat
         --proposed-index || true
     echo
     # a. The issue's arrival rate (5 pupils a second, « half of 5,500 within 10 minutes »), each
-    #    signing in through the form (PBKDF2), then the bare view and the « same second » burst.
+    #    signing in through the form (the password check), then the bare view and the « same second » burst.
     timeout 1800 $NICE "$PYTHON" bench/load_learning.py --database-url "$URL" --steps "$FORM_STEPS" \
         --duration "$DURATION" --spawn-rate 5 --workers 4 --burst-rounds "$BURST_ROUNDS" \
         --json "$OUT_DIR/load_learning-w4-form.json" || true

@@ -120,8 +120,10 @@ test-sqlite: $(DEV_STAMP) e2e-deps ## Toute la suite sur SQLite (PYTEST_ARGS="-k
 	@export DATABASE_URL=; $(call run_pytest,)
 
 # The browser tests (e2e/) drive the same views through Chromium: they run once, on SQLite
-# (test-sqlite); on PostgreSQL the suite runs every test under src/, the concurrency tests
-# with real parallel connections included. `make test-postgres PG_PATHS=` runs e2e there too.
+# (test-sqlite); on PostgreSQL the suite runs every test under src/ that can touch the
+# database (the concurrency tests with real parallel connections included; the ~830 tests that
+# cannot, parsers and the like, ran on SQLite: CYBERCANTAL_PG_ALL=1 runs them again, see
+# conftest.py). `make test-postgres PG_PATHS=` runs e2e there too.
 PG_PATHS ?= src
 
 test-postgres: $(DEV_STAMP) e2e-deps ## La suite sur PostgreSQL, sans les tests navigateur (POSTGRES_URL=postgres://…)

@@ -24,7 +24,7 @@ view, the queries, the template; no network), each case is called ``--samples`` 
   every pupil, success rate per question), its CSV (``resultats.csv``), the attempts to
   grade (``/ent/a-corriger/``: the essays waiting for a mark over all their classes), the ENT
   home page;
-- the sign-in itself (``POST /ent/connexion/``: the ENT login, the PBKDF2 check of the
+- the sign-in itself (``POST /ent/connexion/``: the ENT login, the check of the
   password), fewer calls (``--sign-ins``): it is what the rush pays once per pupil.
 
 Printed per case: p50, p95 and max of the elapsed time, p50 and p95 of this process's CPU
@@ -247,7 +247,7 @@ def build_cases(*, pupils: int, samples: int, sign_ins: int, seed: int) -> tuple
             "enseignant — à corriger", lambda n: expect(teacher(n)["client"].get("/ent/a-corriger/"), 200, "à corriger")
         ),
         Case("enseignant — accueil ENT", lambda n: expect(teacher(n)["client"].get("/ent/"), 200, "accueil")),
-        Case("connexion /ent/connexion/ (contrôle PBKDF2)", sign_in, samples=sign_ins),
+        Case("connexion /ent/connexion/ (contrôle du mot de passe)", sign_in, samples=sign_ins),
     ]
     info = {
         "answers": Answer.objects.count(),

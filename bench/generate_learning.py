@@ -15,7 +15,7 @@ again), migrated (nothing to do unless a migration came since), then filled:
 - ``--classes`` classes (230: 6e to 3e, A, B, C… spread over the schools, 10 or 11 each) of
   22 to 26 pupils, ``--pupils`` in all (5,500). Each pupil: a ``User`` without email
   (``<login>@ent.invalid``), an activated ``EntAccount`` whose login is ``banc.<n>``
-  (``n`` from 0), the password ``PASSWORD`` — hashed ONCE by the project's hasher (PBKDF2)
+  (``n`` from 0), the password ``PASSWORD`` — hashed ONCE by the project's hasher (Argon2id, ADR 0013)
   and that hash given to every pupil —, the school membership, the enrolment in the class
   and the ``student`` role scoped to the school's organisation (what ``make_student`` does);
 - maths teachers (one per five classes of a school: ``prof.<uai>.<k>@colleges.bench``, same
@@ -754,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
         f"élèves (identifiants banc.0 à banc.{args.pupils - 1}, mot de passe « {PASSWORD} »), "
         f"{len(generator.teachers)} enseignants ; l'exercice du lundi donné à {len(generator.rush)} classes ; "
         f"historique : {benchlib.number(past)} exercices donnés, {benchlib.number(attempts)} tentatives, "
-        f"{benchlib.number(answers)} réponses ; en {total:.0f} s au total. Un hachage PBKDF2 du mot de passe : "
+        f"{benchlib.number(answers)} réponses ; en {total:.0f} s au total. Un hachage du mot de passe : "
         f"{generator.hash_seconds * 1000:.0f} ms (fait une fois, pas {args.pupils}).\n"
     )
     print(benchlib.table(["table", "lignes", "données Mo", "index Mo", "total Mo"], table_sizes()))

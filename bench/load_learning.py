@@ -29,8 +29,9 @@ gthread with ``--threads``; ``bench_settings``, the bench database), like
    ``--reset-stats``). A step is held when its p95 (all requests) is under ``--target`` ms
    (300) with no failure; the steps stop after the first one that is far from it (p95 over
    3 × the target, or more than 5 % failures). With ``--login form`` every arrival pays one
-   PBKDF2 check of the password (about 0.5 s of CPU): at 5 arrivals a second that alone is
-   more than 2 cores; ``--login cookie`` measures the pages without it, and a lower
+   check of the password (Argon2id since ADR 0013, about 20 ms of CPU; with the former
+   PBKDF2, 0.5 s: at 5 arrivals a second, more than 2 cores); ``--login cookie`` measures
+   the pages without it, and a lower
    ``--spawn-rate`` with a longer ``--duration`` the sign-in spread out;
 3. the « same second » burst: the pupils of one class of ``--burst-size`` (25) pupils, each
    with their session and the « Mes exercices » page already loaded, press « Commencer » at

@@ -413,29 +413,21 @@ def warm_up(port: int, info: dict[str, Any], *, rounds: int) -> None:
 def server_times(log: Path, offset: int) -> dict[str, list[float]]:
     """Django's time per kind of request (gunicorn's request log, after ``offset``)."""
     times: dict[str, list[float]] = {}
-    if not log.exists():
-        return times
-    with log.open("rb") as handle:
-        handle.seek(offset)
-        for line in handle:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            path = str(entry.get("path", ""))
-            if path == "/api/bornes/signal":
-                kind = "signal de vie"
-            elif "/categorie/" in path:
-                kind = "catégorie"
-            elif "/demarche/" in path:
-                kind = "démarche"
-            elif path.endswith("/fin/"):
-                kind = "fin (remise à zéro)"
-            elif path.startswith("/borne/") and path.count("/") == 3:
-                kind = "accueil (les deux cas)"
-            else:
-                continue
-            times.setdefault(kind, []).append(float(entry.get("duration_ms", "nan")))
+    for entry in benchlib.request_log_entries(log, offset):
+        path = str(entry.get("path", ""))
+        if path == "/api/bornes/signal":
+            kind = "signal de vie"
+        elif "/categorie/" in path:
+            kind = "catégorie"
+        elif "/demarche/" in path:
+            kind = "démarche"
+        elif path.endswith("/fin/"):
+            kind = "fin (remise à zéro)"
+        elif path.startswith("/borne/") and path.count("/") == 3:
+            kind = "accueil (les deux cas)"
+        else:
+            continue
+        times.setdefault(kind, []).append(float(entry.get("duration_ms", "nan")))
     return times
 
 

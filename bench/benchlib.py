@@ -12,11 +12,13 @@ communes of the département (see ``generate_places.py``).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -126,6 +128,22 @@ def bench_env(url: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH", "")])),
     )
     return env
+
+
+def request_log_entries(log: Path, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """The entries of gunicorn's JSON request log (``RequestLogMiddleware``) after byte
+    ``offset``; lines that are not JSON objects are skipped, a missing log gives nothing."""
+    if not log.exists():
+        return
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        for line in handle:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

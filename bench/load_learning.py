@@ -307,20 +307,12 @@ def server_times(log: Path, offset: int) -> dict[str, list[float]]:
     import fnmatch
 
     times: dict[str, list[float]] = {}
-    if not log.exists():
-        return times
-    with log.open("rb") as handle:
-        handle.seek(offset)
-        for line in handle:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            key = f"{entry.get('method')} {entry.get('path')}"
-            for pattern, step in reversed(STEPS):  # the most specific first
-                if fnmatch.fnmatchcase(key, pattern):
-                    times.setdefault(step, []).append(float(entry.get("duration_ms", "nan")))
-                    break
+    for entry in benchlib.request_log_entries(log, offset):
+        key = f"{entry.get('method')} {entry.get('path')}"
+        for pattern, step in reversed(STEPS):  # the most specific first
+            if fnmatch.fnmatchcase(key, pattern):
+                times.setdefault(step, []).append(float(entry.get("duration_ms", "nan")))
+                break
     return times
 
 

@@ -182,20 +182,12 @@ STEPS = [
 def server_times(log: Path, offset: int) -> dict[str, list[float]]:
     """Durations (ms) the request log (``RequestLogMiddleware``) gives per step, after ``offset``."""
     times: dict[str, list[float]] = {}
-    if not log.exists():
-        return times
-    with log.open("rb") as handle:
-        handle.seek(offset)
-        for line in handle:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            key = f"{entry.get('method')} {entry.get('path')}"
-            for pattern, step in STEPS:
-                if pattern.match(key):
-                    times.setdefault(step, []).append(float(entry.get("duration_ms", "nan")))
-                    break
+    for entry in benchlib.request_log_entries(log, offset):
+        key = f"{entry.get('method')} {entry.get('path')}"
+        for pattern, step in STEPS:
+            if pattern.match(key):
+                times.setdefault(step, []).append(float(entry.get("duration_ms", "nan")))
+                break
     return times
 
 

@@ -182,7 +182,8 @@ def test_teacher_writes_with_the_keyboard_and_a_pupil_reads_on_a_phone(browser: 
         with page.expect_response(re.compile(r"/ent/cours/ressources/\d+/$")) as framed:
             frame.evaluate("(el) => { el.loading = 'eager'; el.src = el.src; }")
         assert framed.value.status == 200
-        assert "frame-ancestors 'self'" in (framed.value.header_value("content-security-policy") or "")
+        # (its policy, frame-ancestors 'self', is checked on the response itself in
+        # test_courses_views.py: Chromium does not always expose it for a framed PDF.)
         download = page.get_by_role("link", name=re.compile("Télécharger « Fiche méthode — les fractions.pdf »"))
         expect(download).to_be_visible()
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -71,6 +71,15 @@ class CommuneFactory(factory.django.DjangoModelFactory):
     longitude = 2.6
     search_text = factory.LazyAttribute(lambda o: _normalise(o.name))
 
+    @classmethod
+    def _create(cls, model_class: type[Commune], *args: Any, **kwargs: Any) -> Commune:
+        # Slugs are unique: a commune of that name already there (the real territory, loaded
+        # by an earlier test of the same worker) is the one a test means.
+        existing = model_class.objects.filter(slug=kwargs.get("slug")).first()
+        if existing is not None:
+            return existing
+        return super()._create(model_class, *args, **kwargs)
+
     @factory.post_generation
     def canton(self, create: bool, extracted: Canton | None, **kwargs: Any) -> None:
         if not create:
